@@ -1,0 +1,1 @@
+//! stage diag (in progress)

@@ -1,0 +1,1 @@
+//! KEDA's cron activation evaluated on generated triggers (placeholder, issue 3).

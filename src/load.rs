@@ -1,0 +1,1 @@
+//! stage load (in progress)

@@ -1,0 +1,1 @@
+//! stage parse (in progress)

@@ -1,0 +1,1 @@
+//! stage validate (in progress)
