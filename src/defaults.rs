@@ -8,8 +8,17 @@ pub const TERRITORIES: &str = include_str!("../territories.toml");
 
 /// The default calendar files: (file name, contents), in file-name order.
 pub const CALENDARS: &[(&str, &str)] = &[
-    ("campaigns.toml", include_str!("../calendars/campaigns.toml")),
-    ("oktoberfest.toml", include_str!("../calendars/oktoberfest.toml")),
+    (
+        "campaigns.toml",
+        include_str!("../calendars/campaigns.toml"),
+    ),
+    (
+        "oktoberfest.toml",
+        include_str!("../calendars/oktoberfest.toml"),
+    ),
     ("spargel.toml", include_str!("../calendars/spargel.toml")),
-    ("weihnachten.toml", include_str!("../calendars/weihnachten.toml")),
+    (
+        "weihnachten.toml",
+        include_str!("../calendars/weihnachten.toml"),
+    ),
 ];

@@ -1,1 +1,225 @@
-//! stage diag (in progress)
+//! Diagnostics: every problem any stage finds, rendered like rustc.
+//!
+//! Stages collect [`Diagnostic`]s instead of stopping at the first problem, so one
+//! `scalegen validate` run shows everything that is wrong. A diagnostic points at a
+//! byte span of a source file (kept from the TOML parser); rendering turns that into
+//! `--> file:line:col`, a snippet with carets, and `help:`/`note:` lines.
+
+use annotate_snippets::{Level, Message, Renderer, Snippet};
+use std::ops::Range;
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Invalid input: exit 2, nothing written.
+    Error,
+    /// Suspicious but valid input; an error only under `--deny-warnings`.
+    Warning,
+}
+
+/// A place in a source file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// File name as shown to the user.
+    pub file: String,
+    /// Byte range in the file's text (may be empty, e.g. for a whole-file problem).
+    pub span: Range<usize>,
+}
+
+/// One problem, with where it is and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// One-line description.
+    pub message: String,
+    /// Where the problem is.
+    pub location: Location,
+    /// A second related place (e.g. the first definition of a duplicate id).
+    pub note: Option<(Location, String)>,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// An error at `location`.
+    pub fn error(message: impl Into<String>, location: Location) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            location,
+            note: None,
+            help: None,
+        }
+    }
+
+    /// A warning at `location`.
+    pub fn warning(message: impl Into<String>, location: Location) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(message, location)
+        }
+    }
+
+    /// Adds a `help:` line.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a note pointing at a related place.
+    pub fn with_note(mut self, location: Location, message: impl Into<String>) -> Self {
+        self.note = Some((location, message.into()));
+        self
+    }
+
+    /// Whether this is an error (as opposed to a warning).
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The texts of every input file, so diagnostics can show snippets.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    files: Vec<(String, String)>,
+}
+
+impl SourceMap {
+    /// Remembers the text of `file`.
+    pub fn add(&mut self, file: &str, text: &str) {
+        self.files.push((file.to_string(), text.to_string()));
+    }
+
+    /// The text of `file`, if it was read.
+    pub fn text(&self, file: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|(name, _)| name == file)
+            .map(|(_, text)| text.as_str())
+    }
+
+    /// 1-based (line, column) of byte `offset` in `file` (column counts characters).
+    pub fn line_col(&self, file: &str, offset: usize) -> (usize, usize) {
+        let text = self.text(file).unwrap_or("");
+        let offset = clamp_to_char_boundary(text, offset);
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, text[line_start..offset].chars().count() + 1)
+    }
+}
+
+fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Renders `diags` rustc-style (plain text, no colour: output must not depend on the terminal).
+pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let renderer = Renderer::plain();
+    let mut out = String::new();
+    for d in diags {
+        out.push_str(&render_one(&renderer, d, sources));
+        out.push_str("\n\n");
+    }
+    out
+}
+
+fn render_one(renderer: &Renderer, d: &Diagnostic, sources: &SourceMap) -> String {
+    let level = match d.severity {
+        Severity::Error => Level::Error,
+        Severity::Warning => Level::Warning,
+    };
+    let primary_text = sources.text(&d.location.file);
+    let note_text = d.note.as_ref().and_then(|(loc, _)| sources.text(&loc.file));
+    let mut message: Message = level.title(&d.message);
+    match primary_text {
+        Some(text) => message = message.snippet(snippet(text, &d.location, level, "")),
+        None => {
+            // The file could not be read (or is not a text): point at it without a snippet.
+            message = message.snippet(Snippet::source("").origin(&d.location.file));
+        }
+    }
+    if let (Some((loc, label)), Some(text)) = (&d.note, note_text) {
+        message = message.snippet(snippet(text, loc, Level::Note, label));
+    }
+    if let Some(help) = &d.help {
+        message = message.footer(Level::Help.title(help));
+    }
+    renderer.render(message).to_string()
+}
+
+fn snippet<'a>(text: &'a str, loc: &'a Location, level: Level, label: &'a str) -> Snippet<'a> {
+    let start = clamp_to_char_boundary(text, loc.span.start);
+    let mut end = clamp_to_char_boundary(text, loc.span.end.max(start));
+    if end == start && start < text.len() {
+        // Point at one character so the caret line is never empty.
+        end = start + text[start..].chars().next().map_or(0, char::len_utf8);
+    }
+    Snippet::source(text)
+        .origin(&loc.file)
+        .fold(true)
+        .annotation(level.span(start..end).label(label))
+}
+
+/// Whether any diagnostic is an error.
+pub fn has_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(Diagnostic::is_error)
+}
+
+/// The closest of `candidates` to `word`, if close enough to be a likely typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_file_line_col_snippet_and_help() {
+        let mut sources = SourceMap::default();
+        sources.add("t.toml", "[app]\nname = \"x\"\ntimezon = 1\n");
+        let d = Diagnostic::error(
+            "unknown key `timezon`",
+            Location {
+                file: "t.toml".into(),
+                span: 17..24,
+            },
+        )
+        .with_help("did you mean `timezone`?");
+        let text = render(&[d], &sources);
+        assert!(text.contains("error: unknown key `timezon`"), "{text}");
+        assert!(text.contains("--> t.toml:3:1"), "{text}");
+        assert!(text.contains("^^^^^^^"), "{text}");
+        assert!(text.contains("help: did you mean `timezone`?"), "{text}");
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        let mut sources = SourceMap::default();
+        sources.add("a", "ä = 1\nöö = 2");
+        assert_eq!(sources.line_col("a", 0), (1, 1));
+        assert_eq!(sources.line_col("a", 2), (1, 2));
+        assert_eq!(sources.line_col("a", 11), (2, 3));
+    }
+
+    #[test]
+    fn suggests_close_names_only() {
+        let c = ["timezone", "name", "regions"];
+        assert_eq!(did_you_mean("timezon", c), Some("timezone"));
+        assert_eq!(did_you_mean("zzz", c), None);
+    }
+}

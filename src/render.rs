@@ -149,7 +149,8 @@ fn is_yaml(path: &str) -> bool {
 /// Parses every document of a multi-document YAML text.
 fn check_yaml(contents: &str) -> Result<(), String> {
     for doc in serde_yaml::Deserializer::from_str(contents) {
-        serde_yaml::Value::deserialize(doc).map_err(|e| format!("rendered YAML does not parse: {e}"))?;
+        serde_yaml::Value::deserialize(doc)
+            .map_err(|e| format!("rendered YAML does not parse: {e}"))?;
     }
     Ok(())
 }
