@@ -157,12 +157,12 @@ pub struct RawResources {
 /// their spans.
 #[derive(Debug, JsonSchema)]
 pub struct RawTerritory {
-    /// Display name.
+    /// Display name (required; checked in validation so its absence is one of many errors).
     #[schemars(with = "String")]
-    pub name: SStr,
-    /// IANA timezone.
+    pub name: Option<SStr>,
+    /// IANA timezone (required).
     #[schemars(with = "String")]
-    pub timezone: SStr,
+    pub timezone: Option<SStr>,
     /// Territory p95 target in milliseconds.
     #[schemars(with = "Option<i64>")]
     pub p95_ms: Option<Spanned<i64>>,
@@ -190,7 +190,6 @@ impl<'de> serde::de::Visitor<'de> for TerritoryVisitor {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawTerritory, A::Error> {
-        use serde::de::Error;
         let (mut name, mut timezone, mut p95_ms, mut regions) = (None, None, None, None);
         let mut workloads = BTreeMap::new();
         while let Some(key) = map.next_key::<String>()? {
@@ -205,8 +204,8 @@ impl<'de> serde::de::Visitor<'de> for TerritoryVisitor {
             }
         }
         Ok(RawTerritory {
-            name: name.ok_or_else(|| A::Error::missing_field("name"))?,
-            timezone: timezone.ok_or_else(|| A::Error::missing_field("timezone"))?,
+            name,
+            timezone,
             p95_ms,
             regions,
             workloads,

@@ -100,9 +100,11 @@ pub fn validate_sources(sources: &Sources, options: Options) -> Result<Loaded, F
         diags: Vec::new(),
         options,
         places: BTreeMap::new(),
+        broken_territories: Vec::new(),
     };
     let model = v.run(sources);
     let source_map = sources.source_map();
+    sort_by_position(&mut v.diags, sources);
     match model {
         Some(model) if !has_errors(&v.diags) => Ok(Loaded {
             model,
@@ -121,6 +123,8 @@ struct Validator {
     options: Options,
     /// Where each entry's `days` (or, without one, its id) and each dated `to` is written.
     places: BTreeMap<(&'static str, String), Location>,
+    /// Territories that are configured but invalid (their errors are already reported).
+    broken_territories: Vec<String>,
 }
 
 /// Where an id was first defined, for duplicate-id notes.
@@ -138,6 +142,8 @@ impl Validator {
             .filter_map(|c| parse::parse_file(&c.name, &c.text, &mut self.diags))
             .collect();
         let base = parsed.and_then(|p| self.territories_file(&p));
+        let complete = base.as_ref().is_some_and(|(_, complete)| *complete);
+        let base = base.map(|(model, _)| model);
         let mut entries = Vec::new();
         let mut blackouts = Vec::new();
         let mut ids = IdSeen::new();
@@ -147,7 +153,7 @@ impl Validator {
             }
             self.check_days_filters(base, &entries, &blackouts);
         }
-        let mut model = base?;
+        let mut model = base.filter(|_| complete)?;
         model.entries = entries;
         model.blackouts = blackouts;
         self.warn_past_entries(&model);
@@ -161,7 +167,8 @@ impl Validator {
 
     // ---------------------------------------------------------------- territories.toml
 
-    fn territories_file(&mut self, p: &Parsed<RawTerritoriesFile>) -> Option<Model> {
+    /// The model of territories.toml (without calendars) and whether it is free of errors.
+    fn territories_file(&mut self, p: &Parsed<RawTerritoriesFile>) -> Option<(Model, bool)> {
         let raw = &p.raw;
         let app = p
             .section(&raw.app, &[Seg::Key("app".into())], &mut self.diags)
@@ -176,18 +183,24 @@ impl Validator {
                 .section(a, &[Seg::Key("alerts".into())], &mut self.diags)
                 .and_then(|a| self.alerts(p, a)),
         };
-        let territories = workloads
-            .as_ref()
-            .map(|w| self.territories(p, w, app.as_ref()));
-        Some(Model {
-            app: app?,
-            workloads: workloads?,
-            territories: territories??,
-            events: events?,
-            alerts: alerts?,
+        let workloads = workloads?;
+        let (territories, all_ok) = self.territories(p, &workloads, app.as_ref());
+        // Calendars are checked against whatever validated, so their problems are
+        // reported in the same run as those of territories.toml.
+        let for_calendars = Model {
+            app: app.clone().unwrap_or_else(placeholder_app),
+            workloads: workloads.clone(),
+            territories: territories.clone(),
+            events: events.clone().unwrap_or_else(placeholder_events),
+            alerts: alerts.clone().unwrap_or_else(default_alerts),
             entries: Vec::new(),
             blackouts: Vec::new(),
-        })
+        };
+        let complete = match (app, events, alerts, all_ok) {
+            (Some(_), Some(_), Some(_), true) => true,
+            _ => false,
+        };
+        Some((for_calendars, complete))
     }
 
     fn app(&mut self, p: &Parsed<RawTerritoriesFile>, a: &parse::RawApp) -> Option<App> {
@@ -349,7 +362,7 @@ impl Validator {
         p: &Parsed<RawTerritoriesFile>,
         workloads: &[Workload],
         app: Option<&App>,
-    ) -> Option<Vec<Territory>> {
+    ) -> (Vec<Territory>, bool) {
         let map = &p.raw.territories;
         if map.is_empty() {
             let at = p.span_of(&[Seg::Key("territories".into())]).unwrap_or(0..0);
@@ -357,7 +370,7 @@ impl Validator {
                 .help = Some(
                 "add e.g. `[territories.DE]` with name, timezone and one table per workload".into(),
             );
-            return None;
+            return (Vec::new(), false);
         }
         let mut out = Vec::new();
         let mut ok = true;
@@ -371,16 +384,18 @@ impl Validator {
                 "territory codes must be two upper-case letters",
                 "e.g. `DE`, `CH`, `UK`",
             );
-            let Some(t) = p.section(section, &path, &mut self.diags) else {
-                ok = false;
-                continue;
-            };
-            match self.territory(p, code, t, workloads, app) {
+            let territory = p
+                .section(section, &path, &mut self.diags)
+                .and_then(|t| self.territory(p, code, t, workloads, app));
+            match territory {
                 Some(t) => out.push(t),
-                None => ok = false,
+                None => {
+                    ok = false;
+                    self.broken_territories.push(code.get_ref().clone());
+                }
             }
         }
-        ok.then_some(out)
+        (out, ok)
     }
 
     fn territory(
@@ -392,47 +407,26 @@ impl Validator {
         app: Option<&App>,
     ) -> Option<Territory> {
         let code_s = code.get_ref();
-        let mut ok = self.display_name(p, &t.name, "territory name");
-        let timezone = match t.timezone.get_ref().parse::<chrono_tz::Tz>() {
-            Ok(tz) => Some(tz),
-            Err(_) => {
-                let name = t.timezone.get_ref();
-                let suggestion =
-                    did_you_mean(name, chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()));
-                let d = self.error(
-                    format!("unknown timezone `{name}` for territory {code_s}"),
-                    p.at(t.timezone.span()),
-                );
-                d.help = Some(match suggestion {
-                    Some(s) => format!("did you mean `{s}`? (IANA names are case-sensitive)"),
-                    None => "use an IANA zone name such as `Europe/Berlin`; fixed offsets like `UTC+01:00` are not zones".into(),
-                });
-                None
-            }
-        };
-        let territory_p95 = match &t.p95_ms {
-            None => Some(None),
-            Some(v) => self.int_in(p, v, 1, u32::MAX as i64, "`p95_ms`").map(Some),
-        };
-        let regions = self.regions(p, code_s, t.regions.as_ref());
+        let mut ok = true;
+        let mut suggested: Vec<&str> = Vec::new();
         // Keys that are neither fixed keys nor workloads.
         for key in t.workloads.keys() {
             if workloads.iter().all(|w| &w.name != key) {
-                let key_span = p_key_span(
-                    p,
-                    &[
-                        Seg::Key("territories".into()),
-                        Seg::Key(code_s.clone()),
-                        Seg::Key(key.clone()),
-                    ],
-                )
-                .unwrap_or(code.span());
+                let path = [
+                    Seg::Key("territories".into()),
+                    Seg::Key(code_s.clone()),
+                    Seg::Key(key.clone()),
+                ];
+                let key_span = p_key_span(p, &path).unwrap_or(code.span());
                 let candidates = TERRITORY_KEYS
                     .iter()
                     .copied()
                     .chain(workloads.iter().map(|w| w.name.as_str()));
                 let help = match did_you_mean(key, candidates) {
-                    Some(s) => format!("did you mean `{s}`?"),
+                    Some(s) => {
+                        suggested.push(s);
+                        format!("did you mean `{s}`?")
+                    }
                     None => format!(
                         "a territory has `name`, `timezone`, `p95_ms`, `regions` and one table per workload ({})",
                         workloads.iter().map(|w| format!("`{}`", w.name)).collect::<Vec<_>>().join(", ")
@@ -446,6 +440,31 @@ impl Validator {
                 ok = false;
             }
         }
+        for (key, value_missing) in [
+            ("name", t.name.is_none()),
+            ("timezone", t.timezone.is_none()),
+        ] {
+            if value_missing && !suggested.contains(&key) {
+                self.error(
+                    format!("territory {code_s} is missing required key `{key}`"),
+                    p.at(code.span()),
+                )
+                .help = Some(format!("add `{key} = …` to [territories.{code_s}]"));
+                ok = false;
+            }
+        }
+        if let Some(name) = &t.name {
+            ok &= self.display_name(p, name, "territory name");
+        }
+        let timezone = t
+            .timezone
+            .as_ref()
+            .and_then(|tz| self.timezone(p, code_s, tz));
+        let territory_p95 = match &t.p95_ms {
+            None => Some(None),
+            Some(v) => self.int_in(p, v, 1, u32::MAX as i64, "`p95_ms`").map(Some),
+        };
+        let regions = self.regions(p, code_s, t.regions.as_ref());
         let mut tws = Vec::new();
         for w in workloads {
             let Some(section) = t.workloads.get(&w.name) else {
@@ -485,12 +504,39 @@ impl Validator {
         territory_p95?;
         Some(Territory {
             code: code_s.clone(),
-            name: t.name.get_ref().clone(),
+            name: t.name.as_ref()?.get_ref().clone(),
             timezone: timezone?,
-            timezone_name: t.timezone.get_ref().clone(),
+            timezone_name: t.timezone.as_ref()?.get_ref().clone(),
             regions: regions?,
             workloads: tws,
         })
+    }
+
+    fn timezone(
+        &mut self,
+        p: &Parsed<RawTerritoriesFile>,
+        code: &str,
+        tz: &SStr,
+    ) -> Option<chrono_tz::Tz> {
+        let name = tz.get_ref();
+        if let Ok(zone) = name.parse::<chrono_tz::Tz>() {
+            if zone.name() == name {
+                return Some(zone);
+            }
+        }
+        let suggestion = did_you_mean(name, chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()))
+            .or_else(|| {
+                chrono_tz::TZ_VARIANTS
+                    .iter()
+                    .map(|z| z.name())
+                    .find(|z| z.eq_ignore_ascii_case(name))
+            });
+        self.error(format!("unknown timezone `{name}` for territory {code}"), p.at(tz.span()))
+            .help = Some(match suggestion {
+            Some(s) => format!("did you mean `{s}`? (IANA names are case-sensitive)"),
+            None => "use an IANA zone name such as `Europe/Berlin`; fixed offsets like `UTC+01:00` are not zones".into(),
+        });
+        None
     }
 
     fn territory_workload(
@@ -945,6 +991,10 @@ impl Validator {
         if base.territory(code.get_ref()).is_some() {
             return true;
         }
+        if self.broken_territories.contains(code.get_ref()) {
+            // Configured but invalid: already reported in territories.toml.
+            return false;
+        }
         let codes: Vec<&str> = base.territories.iter().map(|t| t.code.as_str()).collect();
         let help = match did_you_mean(code.get_ref(), codes.iter().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
@@ -1093,6 +1143,10 @@ impl Validator {
                 Some((c, r)) => (c, Some(r)),
                 None => (key.get_ref().as_str(), None),
             };
+            if self.broken_territories.iter().any(|b| b == code) {
+                ok = false;
+                continue;
+            }
             let Some(t) = base.territory(code) else {
                 let codes: Vec<&str> = base.territories.iter().map(|t| t.code.as_str()).collect();
                 self.error(format!("unknown territory `{code}` in load key `{}`", key.get_ref()), p.at(key.span()))
@@ -1513,6 +1567,45 @@ fn spans_second_first(
         second.or(first).map_or(fallback.clone(), |s| s.span()),
         first.map_or(fallback, |s| s.span()),
     )
+}
+
+/// Orders diagnostics as the input reads: territories file first, then calendars in
+/// name order, each by position (stable, so equal positions keep their check order).
+fn sort_by_position(diags: &mut [Diagnostic], sources: &Sources) {
+    let rank = |file: &str| {
+        std::iter::once(&sources.territories)
+            .chain(&sources.calendars)
+            .position(|s| s.name == file)
+            .unwrap_or(usize::MAX)
+    };
+    diags.sort_by_key(|d| (rank(&d.location.file), d.location.span.start));
+}
+
+/// Stand-in `[app]` while validating calendars of a configuration whose `[app]` is invalid.
+fn placeholder_app() -> App {
+    App {
+        name: String::new(),
+        namespace: String::new(),
+        image: String::new(),
+        keda_version: KedaVersion {
+            major: 2,
+            minor: 17,
+        },
+        prometheus_url: String::new(),
+        runbook_url: String::new(),
+        migration_version: 1,
+    }
+}
+
+/// Stand-in `[events]`, as [`placeholder_app`].
+fn placeholder_events() -> Events {
+    Events {
+        channel: String::new(),
+        types: Vec::new(),
+        critical: Vec::new(),
+        journal_threshold: 0.7,
+        critical_threshold: 0.95,
+    }
 }
 
 /// The defaults of `[alerts]` (SPEC §2.3).
