@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): installs what the tests need when it is missing,
+# then runs every test and conformance check. Exits non-zero on the first failure.
+#
+#   scripts/test.sh            # everything
+#
+# Needs: cargo (rustup). Installs when missing (as root, with apt-get): PostgreSQL 15
+# (the migration tests start their own throwaway server), promtool (package
+# prometheus), kubectl (package kubernetes-client), Go + robfig/cron for the oracle.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+shared=${SCALEGEN_SHARED:-$root/../shared}
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+step() { printf '\n==> %s\n' "$*"; }
+
+apt_install() {
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "missing: $* (install it, or run as root so this script can apt-get it)" >&2
+    exit 1
+  fi
+  if [ -z "${apt_updated:-}" ]; then
+    apt-get update -qq
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+step "installing what the tests need (only what is missing)"
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
+command -v promtool >/dev/null || apt_install prometheus
+command -v kubectl >/dev/null || apt_install kubernetes-client
+# Debian's prometheus package may start a server during install; nothing here needs it.
+pkill -x prometheus 2>/dev/null || true
+
+if [ -d "$shared/tools/cron-oracle" ]; then
+  step "building the cron oracle (robfig/cron v3, as KEDA uses it)"
+  SCALEGEN_CRON_ORACLE=$(bash "$shared/tools/cron-oracle/build.sh" | tail -n 1)
+  export SCALEGEN_CRON_ORACLE
+  echo "oracle: $SCALEGEN_CRON_ORACLE"
+else
+  echo "note: $shared not found; the oracle and schema checks are skipped" >&2
+fi
+if [ -d "$shared/tools/validate-manifests" ]; then
+  export SCALEGEN_VALIDATE_MANIFESTS=$shared/tools/validate-manifests
+fi
+
+step "format and lints"
+cargo fmt --check
+cargo clippy --locked --all-targets -- -D warnings
+
+step "cargo test"
+cargo test --locked
+
+step "conformance of the rendered default configuration"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+bin=$root/target/debug/scalegen
+"$bin" render --out "$out/default"
+"$bin" render --check --out "$out/default" >/dev/null
+kubectl kustomize "$out/default" >/dev/null
+echo "kubectl kustomize: ok"
+rendered=("$out/default")
+for fixture in tests/fixtures/*/; do
+  [ -f "$fixture/territories.toml" ] || continue
+  name=$(basename "$fixture")
+  "$bin" render --config "$fixture/territories.toml" --calendars "$fixture/calendars" --out "$out/$name" >/dev/null
+  kubectl kustomize "$out/$name" >/dev/null
+  rendered+=("$out/$name")
+done
+echo "rendered ${#rendered[@]} configurations"
+if [ -n "${SCALEGEN_VALIDATE_MANIFESTS:-}" ]; then
+  bash "$SCALEGEN_VALIDATE_MANIFESTS/run.sh" "${rendered[@]}"
+  for dir in "${rendered[@]}"; do
+    if [ -f "$dir/monitoring/prometheusrule-scaling.yaml" ]; then
+      bash "$SCALEGEN_VALIDATE_MANIFESTS/check-rules.sh" "$dir/monitoring/prometheusrule-scaling.yaml"
+      bash "$SCALEGEN_VALIDATE_MANIFESTS/check-rules.sh" --test "$dir/monitoring/prometheusrule-scaling.test.yaml"
+    fi
+  done
+fi
+if [ -n "${SCALEGEN_CRON_ORACLE:-}" ]; then
+  step "cron oracle on the rendered default ScaledObjects (2026-2028)"
+  "$SCALEGEN_CRON_ORACLE" --quiet --from 2026-01-01T00:00:00Z --to 2029-01-01T00:00:00Z "$out/default/keda" | tail -n 3
+fi
+
+step "all tests and checks passed"
