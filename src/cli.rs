@@ -100,6 +100,26 @@ pub enum Command {
     },
 }
 
+/// Writes to stdout; a closed pipe (`scalegen schema | head`) ends the output quietly.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(2);
+    }
+}
+
+/// `println!` through [`emit`].
+macro_rules! emitln {
+    ($($arg:tt)*) => {
+        emit(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -126,7 +146,7 @@ fn run(command: Command) -> u8 {
         }),
         Command::Init { dir } => init(&dir),
         Command::Schema => {
-            println!("{}", schema_json());
+            emit(&format!("{}\n", schema_json()));
             0
         }
         Command::Completions { shell } => {
@@ -170,7 +190,7 @@ fn with_model(input: &InputArgs, f: impl FnOnce(&Loaded) -> Result<String, Strin
     };
     match f(&loaded) {
         Ok(text) => {
-            print!("{text}");
+            emit(&text);
             0
         }
         Err(message) => {
@@ -213,7 +233,7 @@ fn render(input: &InputArgs, out: &Path, check: bool) -> u8 {
         return 2;
     }
     let (written, removed) = count(&changes);
-    println!(
+    emitln!(
         "rendered {} files into {} ({written} written, {removed} removed, {} unchanged)",
         files.len(),
         out.display(),
@@ -232,7 +252,7 @@ fn count(changes: &[Change]) -> (usize, usize) {
 
 fn report_drift(out: &Path, changes: &[Change], total: usize) -> u8 {
     if changes.is_empty() {
-        println!("{} is up to date ({total} files)", out.display());
+        emitln!("{} is up to date ({total} files)", out.display());
         return 0;
     }
     for change in changes {
@@ -241,11 +261,10 @@ fn report_drift(out: &Path, changes: &[Change], total: usize) -> u8 {
             Change::Changed { .. } => "changed",
             Change::Stale { .. } => "stale",
         };
-        println!("{what}: {}", change.path());
-        print!("{}", output::unified_diff(change));
+        emitln!("{what}: {}", change.path());
+        emit(&output::unified_diff(change));
     }
-    println!(
-        "drift: {} of {total} files differ in {}; run `scalegen render --out {}` and commit the result",
+    emitln!("drift: {} of {total} files differ in {}; run `scalegen render --out {}` and commit the result",
         changes.len(),
         out.display(),
         out.display()
@@ -268,7 +287,7 @@ fn validate_cmd(input: &InputArgs, today: Option<&str>) -> u8 {
         return 2;
     };
     let m = &loaded.model;
-    println!(
+    emitln!(
         "ok: {} territories, {} workloads, {} seasons/campaigns, {} blackouts",
         m.territories.len(),
         m.workloads.len(),
@@ -312,7 +331,7 @@ fn init(dir: &Path) -> u8 {
             return 2;
         }
     }
-    println!(
+    emitln!(
         "wrote {} files into {}; next: `scalegen render`",
         targets.len(),
         dir.display()
