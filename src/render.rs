@@ -156,3 +156,71 @@ fn check_yaml(contents: &str) -> Result<(), String> {
 }
 
 use serde::Deserialize as _;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn default_model() -> Model {
+        crate::validate::model_from_strs(crate::defaults::TERRITORIES, crate::defaults::CALENDARS)
+            .expect("default config validates")
+    }
+
+    #[test]
+    fn invalid_yaml_from_a_template_is_an_internal_error_naming_template_and_file() {
+        let model = default_model();
+        let schedule = Schedule::default();
+        let mut env = templates::environment();
+        env.add_template("broken.yaml.j2", "key: [unclosed\n")
+            .unwrap();
+        let r = Renderer {
+            env,
+            model: &model,
+            schedule: &schedule,
+        };
+        let err = r
+            .file("broken.yaml.j2", (), "x/broken.yaml", true)
+            .unwrap_err();
+        assert_eq!(err.template, "broken.yaml.j2");
+        assert_eq!(err.file, "x/broken.yaml");
+        assert!(err.to_string().contains("does not parse"), "{err}");
+    }
+
+    #[test]
+    fn undefined_template_variables_are_errors() {
+        let model = default_model();
+        let schedule = Schedule::default();
+        let mut env = templates::environment();
+        env.add_template("t.yaml.j2", "a: {{ nope }}\n").unwrap();
+        let r = Renderer {
+            env,
+            model: &model,
+            schedule: &schedule,
+        };
+        assert!(r.file("t.yaml.j2", (), "t.yaml", false).is_err());
+    }
+
+    #[test]
+    fn every_file_starts_with_the_generated_header_and_is_listed_once() {
+        let model = default_model();
+        let schedule = crate::compile::compile(&model);
+        let files = render_all(&model, &schedule).unwrap();
+        for f in &files {
+            let first = f.contents.lines().next().unwrap_or("");
+            assert!(first.contains(GENERATED_MARKER), "{}: {first}", f.path);
+        }
+        let kustomization = files
+            .iter()
+            .find(|f| f.path == "kustomization.yaml")
+            .unwrap();
+        for f in files.iter().filter(|f| f.kustomize) {
+            let line = format!("  - \"{}\"\n", f.path);
+            assert_eq!(
+                kustomization.contents.matches(&line).count(),
+                1,
+                "{}",
+                f.path
+            );
+        }
+    }
+}
