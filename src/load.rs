@@ -42,7 +42,7 @@ impl Sources {
 /// Reads every input file; all problems are reported together.
 pub fn load(config: &Path, calendars: &Path) -> Result<Sources, Vec<Diagnostic>> {
     let mut problems = Vec::new();
-    let territories = read_territories(config).map_err(|d| problems.push(d)).ok();
+    let territories = read_territories(config).map_err(|d| problems.push(*d)).ok();
     let calendar_files = read_calendar_dir(calendars, &mut problems);
     match territories {
         Some(territories) if problems.is_empty() => Ok(Sources {
@@ -63,14 +63,14 @@ fn file_error(name: &str, message: String) -> Diagnostic {
     )
 }
 
-fn read_territories(config: &Path) -> Result<SourceFile, Diagnostic> {
+fn read_territories(config: &Path) -> Result<SourceFile, Box<Diagnostic>> {
     let name = display(config);
     if !config.exists() {
-        return Err(
+        return Err(Box::new(
             file_error(&name, format!("territories file `{name}` does not exist")).with_help(
                 "run `scalegen init` to write the example configuration, or pass --config",
             ),
-        );
+        ));
     }
     read_text(config, &name)
 }
@@ -116,20 +116,22 @@ fn read_calendar_dir(dir: &Path, problems: &mut Vec<Diagnostic>) -> Vec<SourceFi
         .into_iter()
         .filter_map(|(_, path)| {
             let name = display(&path);
-            read_text(&path, &name).map_err(|d| problems.push(d)).ok()
+            read_text(&path, &name).map_err(|d| problems.push(*d)).ok()
         })
         .collect()
 }
 
 /// Reads a regular UTF-8 file (following symbolic links), naming it in every error.
-fn read_text(path: &Path, name: &str) -> Result<SourceFile, Diagnostic> {
+fn read_text(path: &Path, name: &str) -> Result<SourceFile, Box<Diagnostic>> {
     let meta = std::fs::metadata(path).map_err(|e| {
         file_error(name, format!("cannot read `{name}`: {e}"))
             .with_help("a dangling or looping symbolic link cannot be read")
     })?;
     if !meta.is_file() {
-        return Err(file_error(name, format!("`{name}` is not a regular file"))
-            .with_help("calendar entries ending in `.toml` must be files; rename or remove it"));
+        return Err(Box::new(
+            file_error(name, format!("`{name}` is not a regular file"))
+                .with_help("calendar entries ending in `.toml` must be files; rename or remove it"),
+        ));
     }
     let bytes =
         std::fs::read(path).map_err(|e| file_error(name, format!("cannot read `{name}`: {e}")))?;

@@ -196,10 +196,7 @@ impl Validator {
             entries: Vec::new(),
             blackouts: Vec::new(),
         };
-        let complete = match (app, events, alerts, all_ok) {
-            (Some(_), Some(_), Some(_), true) => true,
-            _ => false,
-        };
+        let complete = app.is_some() && events.is_some() && alerts.is_some() && all_ok;
         Some((for_calendars, complete))
     }
 
