@@ -1,0 +1,1432 @@
+//! The V226 migration (SPEC §5) against a real PostgreSQL server.
+//!
+//! The rendered SQL is applied the way Flyway applies it (one transaction) on a throwaway
+//! cluster that this test binary starts itself (`support/pg.rs`), and its functions are
+//! exercised with real LISTEN connections, real concurrency and real row-level security.
+//! Every test gets its own database; roles are cluster-wide, so test roles carry the
+//! database name.
+
+#[path = "support/pg.rs"]
+mod pg;
+
+use postgres::error::SqlState;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::Client;
+use scalegen::model::Model;
+use scalegen::render::Renderer;
+use scalegen::schedule::Schedule;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+// ---------------------------------------------------------------------------------------
+// Configurations and rendering
+// ---------------------------------------------------------------------------------------
+
+/// The `[events]`-relevant part of a configuration; everything else is fixed.
+struct Cfg<'a> {
+    version: u32,
+    territories: &'a [&'a str],
+    channel: &'a str,
+    types: &'a [&'a str],
+    critical: &'a [&'a str],
+    journal: f64,
+    critical_threshold: f64,
+}
+
+/// An odd configuration: other codes, underscores in types and channel, version 7.
+const ODD: Cfg<'static> = Cfg {
+    version: 7,
+    territories: &["UK", "US"],
+    channel: "uk_us_events_2",
+    types: &[
+        "order_line.item_added",
+        "stock_level.low_water.reached",
+        "a.b",
+    ],
+    critical: &["stock_level.low_water.reached", "a.b"],
+    journal: 0.5,
+    critical_threshold: 0.9,
+};
+
+fn toml_list(items: &[&str]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// A complete territories.toml for `cfg` (validated by scalegen's own validation).
+fn config_toml(cfg: &Cfg) -> String {
+    let mut toml = format!(
+        r#"[app]
+name = "probe-api"
+namespace = "probe"
+image = "registry.example.com/probe:1"
+runbook_url = "https://wiki.example.com/runbook"
+migration_version = {version}
+
+[workloads.queries]
+p95_ms = 300
+
+[events]
+channel = "{channel}"
+types = {types}
+critical = {critical}
+journal_threshold = {journal}
+critical_threshold = {critical_threshold}
+"#,
+        version = cfg.version,
+        channel = cfg.channel,
+        types = toml_list(cfg.types),
+        critical = toml_list(cfg.critical),
+        journal = cfg.journal,
+        critical_threshold = cfg.critical_threshold,
+    );
+    for code in cfg.territories {
+        toml.push_str(&format!(
+            "\n[territories.{code}]\nname = \"Territory {code}\"\ntimezone = \"Europe/London\"\n\
+             queries = {{ min = 1, max = 3, rps_per_replica = 10 }}\n"
+        ));
+    }
+    toml
+}
+
+fn model_of(cfg: &Cfg) -> Model {
+    scalegen::validate::model_from_strs(&config_toml(cfg), &[])
+        .unwrap_or_else(|e| panic!("test configuration is invalid:\n{e}"))
+}
+
+/// The FreshFoodz default configuration shipped at the repository root.
+fn default_model() -> Model {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    scalegen::validate::load_model(&root.join("territories.toml"), &root.join("calendars"))
+        .unwrap_or_else(|f| panic!("default configuration is invalid:\n{}", f.render()))
+        .model
+}
+
+/// The rendered migration of `model`: (path, contents).
+fn render(model: &Model) -> (String, String) {
+    let schedule = Schedule::default();
+    let renderer = Renderer::new(model, &schedule);
+    let mut files = scalegen::migration::render(&renderer).expect("render migration");
+    assert_eq!(files.len(), 1, "the migration is one file");
+    let file = files.remove(0);
+    (file.path, file.contents)
+}
+
+fn default_sql() -> String {
+    render(&default_model()).1
+}
+
+// ---------------------------------------------------------------------------------------
+// Database helpers
+// ---------------------------------------------------------------------------------------
+
+/// A fresh database for one test, with a superuser connection.
+struct Db {
+    name: String,
+    client: Client,
+}
+
+impl Db {
+    fn new(hint: &str) -> Db {
+        let server = pg::server();
+        let name = server.fresh_database(hint);
+        let client = server.connect(&name);
+        Db { name, client }
+    }
+
+    /// Another superuser connection to the same database.
+    fn connect(&self) -> Client {
+        pg::server().connect(&self.name)
+    }
+
+    /// A role name unique in the cluster.
+    fn role(&self, suffix: &str) -> String {
+        format!("{}_{suffix}", self.name)
+    }
+}
+
+/// Applies `sql` the way Flyway does: one transaction.
+fn apply(client: &mut Client, sql: &str) -> Result<(), postgres::Error> {
+    let mut tx = client.transaction()?;
+    tx.batch_execute(sql)?;
+    tx.commit()
+}
+
+fn apply_ok(client: &mut Client, sql: &str) {
+    apply(client, sql).unwrap_or_else(|e| panic!("migration failed: {}", describe(&e)));
+}
+
+fn describe(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!(
+            "{} {}: {} (detail: {:?}, hint: {:?}, where: {:?})",
+            db.severity(),
+            db.code().code(),
+            db.message(),
+            db.detail(),
+            db.hint(),
+            db.where_()
+        ),
+        None => e.to_string(),
+    }
+}
+
+fn publish(client: &mut Client, territory: &str, ty: &str, payload: &str) -> String {
+    client
+        .query_one(
+            "SELECT publish_event($1, $2, $3::text::jsonb)",
+            &[&territory, &ty, &payload],
+        )
+        .unwrap_or_else(|e| panic!("publish_event({territory}, {ty}): {}", describe(&e)))
+        .get(0)
+}
+
+fn try_publish(
+    client: &mut Client,
+    territory: Option<&str>,
+    ty: Option<&str>,
+    payload: Option<&str>,
+) -> Result<String, postgres::Error> {
+    client
+        .query_one(
+            "SELECT publish_event($1, $2, $3::text::jsonb)",
+            &[&territory, &ty, &payload],
+        )
+        .map(|row| row.get(0))
+}
+
+fn set_thresholds(client: &mut Client, journal: f64, critical: f64) {
+    client
+        .execute(
+            "UPDATE scaling_backpressure_settings SET journal_threshold = $1, critical_threshold = $2",
+            &[&journal, &critical],
+        )
+        .expect("update settings");
+}
+
+fn count(client: &mut Client, sql: &str) -> i64 {
+    client.query_one(sql, &[]).expect(sql).get(0)
+}
+
+fn pending(client: &mut Client) -> i64 {
+    count(
+        client,
+        "SELECT count(*) FROM scaling_event_journal WHERE published_at IS NULL",
+    )
+}
+
+fn replay(client: &mut Client, batch: i32) -> i32 {
+    client
+        .query_one("SELECT replay_pending($1)", &[&batch])
+        .unwrap_or_else(|e| panic!("replay_pending: {}", describe(&e)))
+        .get(0)
+}
+
+/// A LISTEN connection on `channel`.
+struct Listener {
+    client: Client,
+    channel: String,
+    sentinels: usize,
+}
+
+impl Listener {
+    fn new(db: &Db, channel: &str) -> Listener {
+        let mut client = db.connect();
+        client
+            .batch_execute(&format!("LISTEN {channel}"))
+            .expect("LISTEN");
+        Listener {
+            client,
+            channel: channel.to_string(),
+            sentinels: 0,
+        }
+    }
+
+    /// Every envelope committed on the channel before this call, in delivery order.
+    ///
+    /// Sends a sentinel notification from `sender` and reads up to it: notifications are
+    /// delivered in commit order, so nothing committed earlier can arrive after it.
+    fn drain(&mut self, sender: &mut Client) -> Vec<Value> {
+        self.sentinels += 1;
+        let sentinel = format!("sentinel-{}", self.sentinels);
+        sender
+            .execute("SELECT pg_notify($1, $2)", &[&self.channel, &sentinel])
+            .expect("send sentinel");
+        let mut envelopes = Vec::new();
+        let mut notifications = self.client.notifications();
+        let mut iter = notifications.timeout_iter(Duration::from_secs(60));
+        loop {
+            let n = iter
+                .next()
+                .expect("receive notification")
+                .unwrap_or_else(|| panic!("no sentinel within 60 s on {}", self.channel));
+            assert_eq!(n.channel(), self.channel);
+            if n.payload() == sentinel {
+                return envelopes;
+            }
+            let envelope: Value = serde_json::from_str(n.payload())
+                .unwrap_or_else(|e| panic!("payload is not JSON ({e}): {}", n.payload()));
+            envelopes.push(envelope);
+        }
+    }
+}
+
+fn envelope_id(envelope: &Value) -> i64 {
+    envelope["id"].as_i64().expect("numeric id")
+}
+
+/// The SQLSTATE and message of a database error.
+fn db_error(result: Result<impl std::fmt::Debug, postgres::Error>) -> (SqlState, String) {
+    let e = result.expect_err("expected a database error");
+    let db = e
+        .as_db_error()
+        .unwrap_or_else(|| panic!("not a database error: {e}"));
+    (db.code().clone(), db.message().to_string())
+}
+
+/// What the migration put into the catalog, without OIDs: used to prove a re-run changes nothing.
+fn fingerprint(client: &mut Client) -> Vec<String> {
+    let queries = [
+        // tables, RLS flags and privileges
+        "SELECT format('rel %s %s rls=%s force=%s acl=%s opts=%s', c.relname, c.relkind,
+                c.relrowsecurity, c.relforcerowsecurity, c.relacl, c.reloptions)
+           FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace",
+        // columns and defaults
+        "SELECT format('col %s.%s %s null=%s default=%s', table_name, column_name, data_type,
+                is_nullable, column_default)
+           FROM information_schema.columns WHERE table_schema = 'public'",
+        // constraints
+        "SELECT format('con %s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid))
+           FROM pg_constraint WHERE connamespace = 'public'::regnamespace",
+        // indexes
+        "SELECT format('idx %s %s', indexname, indexdef) FROM pg_indexes WHERE schemaname = 'public'",
+        // policies
+        "SELECT format('pol %s %s %s %s %s %s', tablename, policyname, permissive, roles, cmd,
+                qual || ' / ' || with_check)
+           FROM pg_policies WHERE schemaname = 'public'",
+        // functions, their definitions and privileges
+        "SELECT format('fn %s acl=%s %s', p.oid::regprocedure, p.proacl, pg_get_functiondef(p.oid))
+           FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace",
+        // views
+        "SELECT format('view %s %s', viewname, definition) FROM pg_views WHERE schemaname = 'public'",
+        // comments
+        "SELECT format('comment %s %s', objoid, description) FROM pg_description d
+           JOIN pg_class c ON c.oid = d.objoid WHERE c.relnamespace = 'public'::regnamespace",
+        // the role
+        "SELECT format('role %s login=%s super=%s', rolname, rolcanlogin, rolsuper)
+           FROM pg_roles WHERE rolname = 'scaling_replayer'",
+        // settings and journal contents
+        "SELECT format('settings %s', s) FROM scaling_backpressure_settings s",
+        "SELECT format('journal %s %s %s %s %s', id, territory, event_type, payload, published_at)
+           FROM scaling_event_journal",
+        "SELECT format('seq %s', last_value) FROM scaling_event_journal_id_seq",
+    ];
+    let mut lines = Vec::new();
+    for sql in queries {
+        for row in client
+            .query(sql, &[])
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        {
+            lines.push(row.get::<_, String>(0));
+        }
+    }
+    lines.sort();
+    lines
+}
+
+// ---------------------------------------------------------------------------------------
+// The rendered text
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn default_migration_snapshot() {
+    let (path, sql) = render(&default_model());
+    assert_eq!(path, "db/V226__listener_and_journal.sql");
+    insta::with_settings!({
+        snapshot_path => "../snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!("migration_default_sql", sql);
+    });
+}
+
+#[test]
+fn migration_is_plain_sql_for_flyway() {
+    for (path, sql) in [render(&default_model()), render(&model_of(&ODD))] {
+        assert!(
+            sql.starts_with("-- Generated by scalegen"),
+            "{path}: header"
+        );
+        assert!(!sql.contains("${"), "{path}: Flyway placeholder syntax");
+        assert!(
+            !sql.to_uppercase().contains("CONCURRENTLY"),
+            "{path}: CONCURRENTLY"
+        );
+        for line in sql.lines() {
+            assert!(
+                !line.trim_start().starts_with('\\'),
+                "{path}: psql meta-command {line}"
+            );
+        }
+        for stmt in ["BEGIN;", "COMMIT;", "ROLLBACK;", "VACUUM"] {
+            assert!(
+                !sql.lines()
+                    .any(|l| l.trim().eq_ignore_ascii_case(stmt) || l.starts_with(stmt)),
+                "{path}: transaction control {stmt}"
+            );
+        }
+        assert!(sql.ends_with('\n'));
+    }
+    assert_eq!(render(&model_of(&ODD)).0, "db/V7__listener_and_journal.sql");
+}
+
+/// Classifies each byte of `sql` as code, comment or inside a '…' literal (dollar-quoted
+/// bodies count as code: their literals are literals too).
+fn literal_map(sql: &str) -> Vec<u8> {
+    const CODE: u8 = 0;
+    const COMMENT: u8 = 1;
+    const LITERAL: u8 = 2;
+    let bytes = sql.as_bytes();
+    let mut map = vec![CODE; bytes.len()];
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(b"--") {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                map[i] = COMMENT;
+                i += 1;
+            }
+        } else if bytes[i] == b'\'' {
+            map[i] = LITERAL;
+            i += 1;
+            loop {
+                assert!(i < bytes.len(), "unterminated literal");
+                map[i] = LITERAL;
+                if bytes[i] == b'\'' {
+                    if bytes.get(i + 1) == Some(&b'\'') {
+                        map[i + 1] = LITERAL;
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                i += 1;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    map
+}
+
+#[test]
+fn configured_values_only_appear_as_whole_sql_literals() {
+    for cfg in [&ODD] {
+        let (_, sql) = render(&model_of(cfg));
+        let map = literal_map(&sql);
+        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
+        let values = cfg
+            .territories
+            .iter()
+            .chain(cfg.types)
+            .chain([&cfg.channel]);
+        for value in values {
+            let mut found = 0;
+            for (at, _) in sql.match_indices(value) {
+                let end = at + value.len();
+                let before = sql.as_bytes()[at - 1];
+                let after = sql.as_bytes()[end];
+                if word(before) || word(after) {
+                    continue; // part of a longer word, not this value
+                }
+                assert_eq!(map[at], 2, "{value} outside a literal at byte {at}");
+                assert_eq!(
+                    (before, after),
+                    (b'\'', b'\''),
+                    "{value} is not a whole literal at {at}"
+                );
+                found += 1;
+            }
+            assert!(found > 0, "{value} missing from the SQL");
+        }
+    }
+}
+
+#[test]
+fn values_that_cannot_be_quoted_safely_are_refused() {
+    let mut model = model_of(&ODD);
+    model.events.channel = "x'; DROP TABLE t; --".to_string();
+    let schedule = Schedule::default();
+    let err = scalegen::migration::render(&Renderer::new(&model, &schedule))
+        .expect_err("hostile channel rendered");
+    assert!(err.to_string().contains("events.channel"), "{err}");
+
+    let mut model = model_of(&ODD);
+    model.territories[0].code = "U$".to_string();
+    let err = scalegen::migration::render(&Renderer::new(&model, &schedule))
+        .expect_err("hostile territory rendered");
+    assert!(err.to_string().contains("U$"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Applying
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn applies_on_an_empty_database_with_every_object() {
+    let mut db = Db::new("fresh");
+    apply_ok(&mut db.client, &default_sql());
+    let c = &mut db.client;
+
+    let row = c
+        .query_one(
+            "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = 'scaling_event_journal'::regclass",
+            &[],
+        )
+        .unwrap();
+    assert_eq!((row.get::<_, bool>(0), row.get::<_, bool>(1)), (true, true));
+
+    let index: String = c
+        .query_one(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'scaling_event_journal_pending_idx'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(
+        index.contains("(id) WHERE (published_at IS NULL)"),
+        "{index}"
+    );
+
+    let policies: Vec<(String, String)> = c
+        .query(
+            "SELECT policyname, roles::text FROM pg_policies ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        policies,
+        [
+            ("replayer_all".to_string(), "{scaling_replayer}".to_string()),
+            ("territory_isolation".to_string(), "{public}".to_string()),
+        ]
+    );
+
+    let role = c
+        .query_one(
+            "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'scaling_replayer'",
+            &[],
+        )
+        .unwrap();
+    assert!(!role.get::<_, bool>(0), "scaling_replayer must be NOLOGIN");
+
+    let settings = c
+        .query_one(
+            "SELECT channel, journal_threshold, critical_threshold FROM scaling_backpressure_settings",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(settings.get::<_, String>(0), "freshplan_events");
+    assert_eq!(settings.get::<_, f64>(1), 0.70);
+    assert_eq!(settings.get::<_, f64>(2), 0.95);
+    assert_eq!(
+        count(c, "SELECT count(*) FROM scaling_backpressure_settings"),
+        1
+    );
+    // one row only, and 0 is an allowed threshold, above 1 or inverted is not
+    let (state, _) = db_error(c.execute("INSERT INTO scaling_backpressure_settings (singleton, channel, journal_threshold, critical_threshold) VALUES (false, 'x', 0.1, 0.2)", &[]));
+    assert_eq!(state, SqlState::CHECK_VIOLATION);
+    set_thresholds(c, 0.0, 0.0);
+    let (state, _) = db_error(c.execute(
+        "UPDATE scaling_backpressure_settings SET journal_threshold = 0.9, critical_threshold = 0.5",
+        &[],
+    ));
+    assert_eq!(state, SqlState::CHECK_VIOLATION);
+    let (state, _) = db_error(c.execute(
+        "UPDATE scaling_backpressure_settings SET critical_threshold = 1.5",
+        &[],
+    ));
+    assert_eq!(state, SqlState::CHECK_VIOLATION);
+
+    let view: Option<Vec<String>> = c
+        .query_one(
+            "SELECT reloptions FROM pg_class WHERE oid = 'scaling_journal_stats'::regclass",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(view, Some(vec!["security_invoker=true".to_string()]));
+
+    let security: Vec<(String, bool)> = c
+        .query(
+            "SELECT proname::text, prosecdef FROM pg_proc WHERE proname IN ('publish_event', 'replay_pending') ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        security,
+        [
+            ("publish_event".to_string(), false),
+            ("replay_pending".to_string(), false)
+        ],
+        "both functions run as the caller (SECURITY INVOKER)"
+    );
+
+    // the journal's CHECK constraints hold the configured codes and types
+    for (territory, ty) in [("de", "lead.status.changed"), ("DE", "lead.unknown")] {
+        let (state, _) = db_error(c.execute(
+            "INSERT INTO scaling_event_journal (territory, event_type, payload) VALUES ($1, $2, '{}')",
+            &[&territory, &ty],
+        ));
+        assert_eq!(state, SqlState::CHECK_VIOLATION, "{territory} {ty}");
+    }
+}
+
+#[test]
+fn second_run_changes_nothing_and_keeps_tuned_settings_and_events() {
+    let mut db = Db::new("rerun");
+    let sql = default_sql();
+    apply_ok(&mut db.client, &sql);
+    let c = &mut db.client;
+    set_thresholds(c, 0.0, 0.0);
+    assert_eq!(
+        publish(c, "DE", "lead.status.changed", r#"{"lead": 1}"#),
+        "journaled"
+    );
+    assert_eq!(
+        publish(c, "AT", "credit.checked", r#"{"ok": true}"#),
+        "journaled"
+    );
+    // operator tuning between the runs
+    c.execute(
+        "UPDATE scaling_backpressure_settings SET channel = 'tuned_channel', journal_threshold = 0.5, critical_threshold = 0.8",
+        &[],
+    )
+    .unwrap();
+    let before = fingerprint(c);
+    apply_ok(c, &sql);
+    let after = fingerprint(c);
+    assert_eq!(
+        before, after,
+        "the second run changed the catalog or the data"
+    );
+    let row = c
+        .query_one("SELECT channel, journal_threshold, critical_threshold FROM scaling_backpressure_settings", &[])
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "tuned_channel");
+    assert_eq!((row.get::<_, f64>(1), row.get::<_, f64>(2)), (0.5, 0.8));
+    assert_eq!(pending(c), 2);
+    // and a third run on top still works
+    apply_ok(c, &sql);
+    assert_eq!(fingerprint(c), before);
+}
+
+#[test]
+fn rerun_with_a_changed_configuration_updates_codes_and_types() {
+    let mut db = Db::new("reconfig");
+    let first = Cfg {
+        version: 226,
+        territories: &["AT", "DE"],
+        channel: "events",
+        types: &["lead.created"],
+        critical: &[],
+        journal: 0.7,
+        critical_threshold: 0.95,
+    };
+    apply_ok(&mut db.client, &render(&model_of(&first)).1);
+    let c = &mut db.client;
+    set_thresholds(c, 0.0, 0.0);
+    assert_eq!(publish(c, "AT", "lead.created", "{}"), "journaled");
+    let (state, message) = db_error(try_publish(c, Some("PL"), Some("lead.created"), Some("{}")));
+    assert_eq!(state, SqlState::INVALID_PARAMETER_VALUE);
+    assert!(message.contains("PL"), "{message}");
+
+    let second = Cfg {
+        territories: &["AT", "DE", "PL"],
+        types: &["lead.created", "order.placed"],
+        critical: &["order.placed"],
+        ..first
+    };
+    apply_ok(c, &render(&model_of(&second)).1);
+    assert_eq!(publish(c, "PL", "order.placed", "{}"), "journaled");
+    assert_eq!(
+        count(
+            c,
+            "SELECT count(*) FROM scaling_event_journal WHERE territory = 'PL' AND critical"
+        ),
+        1
+    );
+    // the constraint follows the configuration too, not only the function
+    c.execute(
+        "INSERT INTO scaling_event_journal (territory, event_type, payload) VALUES ('PL', 'order.placed', '{}')",
+        &[],
+    )
+    .expect("new territory accepted by the CHECK constraint");
+    let territories: Vec<String> = c
+        .query("SELECT territory FROM scaling_journal_stats", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(territories, ["AT", "DE", "PL"]);
+    // the settings row of the first run survives (thresholds tuned to 0 above)
+    let journal: f64 = c
+        .query_one(
+            "SELECT journal_threshold FROM scaling_backpressure_settings",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(journal, 0.0);
+}
+
+#[test]
+fn applies_as_a_non_superuser_owner_who_is_then_subject_to_rls() {
+    let mut db = Db::new("owner");
+    let owner = db.role("owner");
+    let sql = default_sql();
+    // roles are cluster-wide: make sure scaling_replayer exists before a role without
+    // CREATEROLE runs the migration, as an operator would have it
+    db.client
+        .batch_execute(&format!(
+            "DO $$ BEGIN CREATE ROLE scaling_replayer NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+             CREATE ROLE {owner} NOLOGIN;
+             GRANT CREATE ON SCHEMA public TO {owner};"
+        ))
+        .unwrap();
+    let c = &mut db.client;
+    c.batch_execute(&format!("SET ROLE {owner}")).unwrap();
+    apply_ok(c, &sql);
+    apply_ok(c, &sql);
+    c.batch_execute("RESET ROLE").unwrap();
+    c.batch_execute(
+        "INSERT INTO scaling_event_journal (territory, event_type, payload)
+         VALUES ('DE', 'sample.delivered', '{}'), ('CH', 'sample.delivered', '{}')",
+    )
+    .unwrap();
+    c.batch_execute(&format!("SET ROLE {owner}")).unwrap();
+    assert_eq!(
+        count(c, "SELECT count(*) FROM scaling_event_journal"),
+        0,
+        "owner without territory"
+    );
+    c.batch_execute("SET app.territory = 'DE'").unwrap();
+    assert_eq!(
+        count(c, "SELECT count(*) FROM scaling_event_journal"),
+        1,
+        "owner as DE"
+    );
+    set_thresholds(c, 0.0, 0.0);
+    assert_eq!(publish(c, "DE", "sample.delivered", "{}"), "journaled");
+    let (state, _) = db_error(try_publish(
+        c,
+        Some("CH"),
+        Some("sample.delivered"),
+        Some("{}"),
+    ));
+    assert_eq!(state, SqlState::INSUFFICIENT_PRIVILEGE);
+}
+
+#[test]
+fn odd_configuration_applies_twice_and_works() {
+    let model = model_of(&ODD);
+    let (path, sql) = render(&model);
+    assert_eq!(path, "db/V7__listener_and_journal.sql");
+    let mut db = Db::new("odd");
+    apply_ok(&mut db.client, &sql);
+    let before = fingerprint(&mut db.client);
+    apply_ok(&mut db.client, &sql);
+    assert_eq!(fingerprint(&mut db.client), before);
+
+    let mut listener = Listener::new(&db, ODD.channel);
+    let c = &mut db.client;
+    assert_eq!(
+        publish(c, "UK", "order_line.item_added", r#"{"n": 1}"#),
+        "notified"
+    );
+    let (state, message) = db_error(try_publish(c, Some("DE"), Some("a.b"), Some("{}")));
+    assert_eq!(state, SqlState::INVALID_PARAMETER_VALUE);
+    assert!(message.contains("'DE'"), "{message}");
+    set_thresholds(c, 0.0, 0.0);
+    assert_eq!(
+        publish(c, "US", "stock_level.low_water.reached", "{}"),
+        "journaled"
+    );
+    set_thresholds(c, 0.0, 0.5);
+    assert_eq!(publish(c, "US", "a.b", "{}"), "notified");
+    assert_eq!(publish(c, "US", "order_line.item_added", "{}"), "journaled");
+    set_thresholds(c, 0.5, 0.9);
+    assert_eq!(replay(c, 10), 2);
+
+    let got = listener.drain(c);
+    let types: Vec<&str> = got.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "order_line.item_added",
+            "a.b",
+            "stock_level.low_water.reached",
+            "order_line.item_added"
+        ]
+    );
+    let stats: Vec<(String, i64)> = c
+        .query("SELECT territory, pending FROM scaling_journal_stats", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(stats, [("UK".to_string(), 0), ("US".to_string(), 0)]);
+}
+
+// ---------------------------------------------------------------------------------------
+// publish_event
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn listener_receives_published_events_as_json_envelopes() {
+    let mut db = Db::new("listen");
+    apply_ok(&mut db.client, &default_sql());
+    let mut listener = Listener::new(&db, "freshplan_events");
+    let c = &mut db.client;
+
+    let payload = r#"{"lead": 42, "status": "won", "note": "Grüße, 'quoted' \"x\""}"#;
+    assert_eq!(publish(c, "DE", "lead.status.changed", payload), "notified");
+    // a rolled-back publish sends nothing and journals nothing
+    {
+        let mut tx = c.transaction().unwrap();
+        let r: String = tx
+            .query_one("SELECT publish_event('CH', 'sample.delivered', '{}')", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(r, "notified");
+        tx.rollback().unwrap();
+    }
+    // several in one transaction arrive at commit, in order
+    {
+        let mut tx = c.transaction().unwrap();
+        for i in 0..3 {
+            let p = format!(r#"{{"i": {i}}}"#);
+            let r: String = tx
+                .query_one(
+                    "SELECT publish_event('AT', 'credit.checked', $1::text::jsonb)",
+                    &[&p],
+                )
+                .unwrap()
+                .get(0);
+            assert_eq!(r, "notified");
+        }
+        tx.commit().unwrap();
+    }
+
+    let got = listener.drain(c);
+    assert_eq!(got.len(), 4, "{got:?}");
+    let first = got[0].as_object().unwrap();
+    let keys: BTreeSet<&str> = first.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        BTreeSet::from(["id", "territory", "type", "payload", "created_at"])
+    );
+    assert_eq!(first["territory"], "DE");
+    assert_eq!(first["type"], "lead.status.changed");
+    assert_eq!(
+        first["payload"],
+        serde_json::from_str::<Value>(payload).unwrap()
+    );
+    let created_at = first["created_at"].as_str().unwrap();
+    let parsed: bool = c
+        .query_one("SELECT $1::text::timestamptz <= now()", &[&created_at])
+        .unwrap()
+        .get(0);
+    assert!(parsed, "created_at {created_at}");
+    let later: Vec<i64> = got[1..]
+        .iter()
+        .map(|e| e["payload"]["i"].as_i64().unwrap())
+        .collect();
+    assert_eq!(later, [0, 1, 2]);
+    let ids: Vec<i64> = got.iter().map(envelope_id).collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "ids from the journal sequence: {ids:?}"
+    );
+    assert_eq!(pending(c), 0);
+    assert_eq!(
+        count(c, "SELECT count(*) FROM scaling_event_journal"),
+        0,
+        "notified events are not journaled"
+    );
+}
+
+#[test]
+fn zero_thresholds_journal_every_event() {
+    let mut db = Db::new("zero");
+    apply_ok(&mut db.client, &default_sql());
+    let mut listener = Listener::new(&db, "freshplan_events");
+    let c = &mut db.client;
+    set_thresholds(c, 0.0, 0.0);
+    for (territory, ty) in [
+        ("DE", "lead.status.changed"),
+        ("CH", "sample.delivered"),
+        ("AT", "credit.checked"),
+        ("DE", "credit.checked"),
+    ] {
+        assert_eq!(
+            publish(c, territory, ty, r#"{"k": "v"}"#),
+            "journaled",
+            "{territory} {ty}"
+        );
+    }
+    assert!(
+        listener.drain(c).is_empty(),
+        "journaled events were notified"
+    );
+    let rows: Vec<(String, String, bool, i32)> = c
+        .query("SELECT territory, event_type, critical, attempts FROM scaling_event_journal WHERE published_at IS NULL ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(
+        rows.iter().filter(|r| r.2).count(),
+        2,
+        "critical flag: {rows:?}"
+    );
+    assert!(rows.iter().all(|r| r.3 == 0));
+    // replay stops at once while the queue is "above" a threshold of 0
+    assert_eq!(replay(c, 500), 0);
+    assert_eq!(pending(c), 4);
+}
+
+#[test]
+fn critical_events_notify_between_journal_and_critical_threshold() {
+    let mut db = Db::new("critical");
+    apply_ok(&mut db.client, &default_sql());
+    let mut listener = Listener::new(&db, "freshplan_events");
+    let c = &mut db.client;
+    // queue usage (≈0) is at/above the journal threshold but below the critical one
+    set_thresholds(c, 0.0, 0.95);
+    assert_eq!(
+        publish(c, "DE", "credit.checked", r#"{"c": 1}"#),
+        "notified"
+    );
+    assert_eq!(
+        publish(c, "DE", "lead.status.changed", r#"{"c": 2}"#),
+        "journaled"
+    );
+    assert_eq!(
+        publish(c, "CH", "sample.delivered", r#"{"c": 3}"#),
+        "journaled"
+    );
+    let got = listener.drain(c);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["type"], "credit.checked");
+    assert_eq!(pending(c), 2);
+    let journaled_ids: Vec<i64> = c
+        .query("SELECT id FROM scaling_event_journal", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        !journaled_ids.contains(&envelope_id(&got[0])),
+        "an event both notified and journaled"
+    );
+}
+
+#[test]
+fn oversized_event_is_journaled_not_lost_and_becomes_stuck() {
+    let mut db = Db::new("oversized");
+    apply_ok(&mut db.client, &default_sql());
+    let mut listener = Listener::new(&db, "freshplan_events");
+    let c = &mut db.client;
+    let big = format!(r#"{{"blob": "{}"}}"#, "x".repeat(9000));
+    assert_eq!(publish(c, "DE", "lead.status.changed", &big), "journaled");
+    assert_eq!(
+        publish(c, "DE", "lead.status.changed", r#"{"small": true}"#),
+        "notified"
+    );
+    assert_eq!(pending(c), 1);
+    // replay cannot send it either: attempts count up, the row stays pending, others pass
+    set_thresholds(c, 0.0, 0.0);
+    assert_eq!(
+        publish(c, "DE", "sample.delivered", r#"{"after": 1}"#),
+        "journaled"
+    );
+    set_thresholds(c, 0.7, 0.95);
+    assert_eq!(replay(c, 10), 1);
+    for _ in 0..2 {
+        assert_eq!(replay(c, 10), 0);
+    }
+    let got = listener.drain(c);
+    let payloads: Vec<&Value> = got.iter().map(|e| &e["payload"]).collect();
+    assert_eq!(
+        payloads,
+        [
+            &serde_json::json!({"small": true}),
+            &serde_json::json!({"after": 1})
+        ]
+    );
+    let attempts: i32 = c
+        .query_one(
+            "SELECT attempts FROM scaling_event_journal WHERE published_at IS NULL",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(attempts, 3);
+    let stuck: i64 = c
+        .query_one(
+            "SELECT stuck FROM scaling_journal_stats WHERE territory = 'DE'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(stuck, 1);
+}
+
+#[test]
+fn unknown_or_null_arguments_raise_22023_naming_the_value() {
+    let mut db = Db::new("args");
+    apply_ok(&mut db.client, &default_sql());
+    let c = &mut db.client;
+    let cases = [
+        (Some("de"), Some("credit.checked"), Some("{}"), "'de'"),
+        (Some("XX"), Some("credit.checked"), Some("{}"), "'XX'"),
+        (
+            None,
+            Some("credit.checked"),
+            Some("{}"),
+            "territory is NULL",
+        ),
+        (
+            Some("DE"),
+            Some("lead.unknown"),
+            Some("{}"),
+            "'lead.unknown'",
+        ),
+        (
+            Some("DE"),
+            Some("Credit.Checked"),
+            Some("{}"),
+            "'Credit.Checked'",
+        ),
+        (Some("DE"), None, Some("{}"), "event type is NULL"),
+        (Some("DE"), Some("credit.checked"), None, "payload is NULL"),
+    ];
+    for (territory, ty, payload, expected) in cases {
+        let (state, message) = db_error(try_publish(c, territory, ty, payload));
+        assert_eq!(state, SqlState::INVALID_PARAMETER_VALUE, "{message}");
+        assert!(message.contains(expected), "{message:?} lacks {expected:?}");
+    }
+    let (state, _) = db_error(c.query_one("SELECT replay_pending(NULL)", &[]));
+    assert_eq!(state, SqlState::INVALID_PARAMETER_VALUE);
+    let (state, _) = db_error(c.query_one("SELECT replay_pending(-1)", &[]));
+    assert_eq!(state, SqlState::INVALID_PARAMETER_VALUE);
+    assert_eq!(count(c, "SELECT count(*) FROM scaling_event_journal"), 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// replay_pending
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn replay_sends_oldest_first_with_original_envelopes() {
+    let mut db = Db::new("replay");
+    apply_ok(&mut db.client, &default_sql());
+    let mut listener = Listener::new(&db, "freshplan_events");
+    let c = &mut db.client;
+    set_thresholds(c, 0.0, 0.0);
+    for i in 0..5 {
+        assert_eq!(
+            publish(c, "CH", "sample.delivered", &format!(r#"{{"i": {i}}}"#)),
+            "journaled"
+        );
+    }
+    let journal: BTreeMap<i64, String> = c
+        .query(
+            "SELECT id, to_json(created_at)#>>'{}' FROM scaling_event_journal",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    set_thresholds(c, 0.7, 0.95);
+    assert_eq!(replay(c, 2), 2);
+    let got = listener.drain(c);
+    let order: Vec<i64> = got
+        .iter()
+        .map(|e| e["payload"]["i"].as_i64().unwrap())
+        .collect();
+    assert_eq!(order, [0, 1]);
+    assert_eq!(pending(c), 3);
+    assert_eq!(replay(c, 500), 3);
+    assert_eq!(replay(c, 500), 0);
+    let got: Vec<Value> = got.into_iter().chain(listener.drain(c)).collect();
+    let order: Vec<i64> = got
+        .iter()
+        .map(|e| e["payload"]["i"].as_i64().unwrap())
+        .collect();
+    assert_eq!(order, [0, 1, 2, 3, 4]);
+    for envelope in &got {
+        let id = envelope_id(envelope);
+        assert_eq!(
+            envelope["created_at"].as_str(),
+            Some(journal[&id].as_str()),
+            "own created_at"
+        );
+        assert_eq!(envelope["territory"], "CH");
+        assert_eq!(envelope["type"], "sample.delivered");
+    }
+    assert_eq!(
+        count(
+            c,
+            "SELECT count(*) FROM scaling_event_journal WHERE published_at IS NOT NULL"
+        ),
+        5
+    );
+}
+
+/// 4 publishers and 4 replayers race while a fifth thread flips the backpressure settings;
+/// every event must reach the listener exactly once and nothing may stay pending.
+#[test]
+fn concurrent_publishers_and_replayers_deliver_every_event_exactly_once() {
+    const PUBLISHERS: usize = 4;
+    const REPLAYERS: usize = 4;
+    const EVENTS_PER_PUBLISHER: usize = 150;
+
+    let mut db = Db::new("race");
+    apply_ok(&mut db.client, &default_sql());
+    let mut listener = Listener::new(&db, "freshplan_events");
+    let db = Arc::new(db.name.clone());
+    let start = Arc::new(Barrier::new(PUBLISHERS + REPLAYERS + 1));
+    let publishing_done = Arc::new(AtomicBool::new(false));
+    let draining = Arc::new(AtomicBool::new(false));
+    let notified = Arc::new(AtomicUsize::new(0));
+    let replayed = Arc::new(AtomicUsize::new(0));
+
+    // Settings flipper: all journaled / only critical notified / normal.
+    let flipper = {
+        let (db, done) = (db.clone(), publishing_done.clone());
+        std::thread::spawn(move || {
+            let mut c = pg::server().connect(&db);
+            let states = [(0.0, 0.0), (0.0, 0.95), (0.7, 0.95)];
+            let mut i = 0;
+            while !done.load(Ordering::SeqCst) {
+                let (j, k) = states[i % states.len()];
+                set_thresholds(&mut c, j, k);
+                i += 1;
+                std::thread::sleep(Duration::from_millis(3));
+            }
+            i
+        })
+    };
+
+    let publishers: Vec<_> = (0..PUBLISHERS)
+        .map(|p| {
+            let (db, start, notified) = (db.clone(), start.clone(), notified.clone());
+            std::thread::spawn(move || {
+                let mut c = pg::server().connect(&db);
+                let territories = ["DE", "CH", "AT"];
+                let types = ["lead.status.changed", "sample.delivered", "credit.checked"];
+                start.wait();
+                let mut journaled = 0;
+                let mut i = 0;
+                while i < EVENTS_PER_PUBLISHER {
+                    // mostly one event per transaction, every fifth transaction three
+                    let batch = if i % 5 == 0 { 3 } else { 1 }.min(EVENTS_PER_PUBLISHER - i);
+                    let mut tx = c.transaction().unwrap();
+                    for seq in i..i + batch {
+                        let payload = format!(r#"{{"publisher": {p}, "seq": {seq}}}"#);
+                        let (t, ty) = (territories[seq % 3], types[(seq / 3) % 3]);
+                        let result: String = tx
+                            .query_one(
+                                "SELECT publish_event($1, $2, $3::text::jsonb)",
+                                &[&t, &ty, &payload],
+                            )
+                            .unwrap_or_else(|e| panic!("publish_event: {}", describe(&e)))
+                            .get(0);
+                        match result.as_str() {
+                            "notified" => {
+                                notified.fetch_add(1, Ordering::SeqCst);
+                            }
+                            "journaled" => journaled += 1,
+                            other => panic!("publish_event returned {other}"),
+                        }
+                    }
+                    tx.commit().unwrap();
+                    i += batch;
+                }
+                journaled
+            })
+        })
+        .collect();
+
+    let replayers: Vec<_> = (0..REPLAYERS)
+        .map(|_| {
+            let (db, start, draining, replayed) = (
+                db.clone(),
+                start.clone(),
+                draining.clone(),
+                replayed.clone(),
+            );
+            std::thread::spawn(move || {
+                let mut c = pg::server().connect(&db);
+                start.wait();
+                loop {
+                    let n = replay(&mut c, 7);
+                    replayed.fetch_add(n as usize, Ordering::SeqCst);
+                    if n == 0 && draining.load(Ordering::SeqCst) && pending(&mut c) == 0 {
+                        return;
+                    }
+                }
+            })
+        })
+        .collect();
+
+    start.wait();
+    let journaled: usize = publishers.into_iter().map(|h| h.join().unwrap()).sum();
+    publishing_done.store(true, Ordering::SeqCst);
+    let flips = flipper.join().unwrap();
+    let mut c = pg::server().connect(&db);
+    set_thresholds(&mut c, 0.7, 0.95);
+    draining.store(true, Ordering::SeqCst);
+    for h in replayers {
+        h.join().unwrap();
+    }
+
+    let total = PUBLISHERS * EVENTS_PER_PUBLISHER;
+    let notified = notified.load(Ordering::SeqCst);
+    assert_eq!(notified + journaled, total);
+    assert!(
+        journaled > 0 && notified > 0,
+        "both paths ran ({journaled} journaled, {flips} flips)"
+    );
+    assert_eq!(
+        replayed.load(Ordering::SeqCst),
+        journaled,
+        "replayed ≠ journaled"
+    );
+    assert_eq!(pending(&mut c), 0);
+
+    let got = listener.drain(&mut c);
+    let mut ids = BTreeSet::new();
+    let mut events = BTreeSet::new();
+    for envelope in &got {
+        assert!(ids.insert(envelope_id(envelope)), "duplicate id {envelope}");
+        let p = &envelope["payload"];
+        assert!(
+            events.insert((p["publisher"].as_u64().unwrap(), p["seq"].as_u64().unwrap())),
+            "duplicate event {envelope}"
+        );
+    }
+    assert_eq!(got.len(), total, "received ≠ published");
+    let expected: BTreeSet<(u64, u64)> = (0..PUBLISHERS as u64)
+        .flat_map(|p| (0..EVENTS_PER_PUBLISHER as u64).map(move |i| (p, i)))
+        .collect();
+    assert_eq!(events, expected);
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM scaling_event_journal WHERE published_at IS NOT NULL"
+        ),
+        journaled as i64
+    );
+    let _ = listener; // keep LISTEN open until the end
+}
+
+// ---------------------------------------------------------------------------------------
+// Row-level security
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn rls_confines_a_territory_session_and_the_replayer_sees_all() {
+    let mut db = Db::new("rls");
+    apply_ok(&mut db.client, &default_sql());
+    let app = db.role("app");
+    let exporter = db.role("exporter");
+    db.client
+        .batch_execute(&format!(
+            "CREATE ROLE {app} NOLOGIN;
+             GRANT SELECT, INSERT, UPDATE, DELETE ON scaling_event_journal TO {app};
+             GRANT USAGE ON SEQUENCE scaling_event_journal_id_seq TO {app};
+             GRANT SELECT ON scaling_journal_stats TO {app};
+             CREATE ROLE {exporter} NOLOGIN IN ROLE scaling_replayer;
+             INSERT INTO scaling_event_journal (territory, event_type, payload)
+             VALUES ('DE', 'lead.status.changed', '{{}}'), ('DE', 'sample.delivered', '{{}}'),
+                    ('CH', 'credit.checked', '{{}}'), ('AT', 'credit.checked', '{{}}');"
+        ))
+        .unwrap();
+    let mut listener = Listener::new(&db, "freshplan_events");
+    let c = &mut db.client;
+    set_thresholds(c, 0.0, 0.0);
+
+    c.batch_execute(&format!("SET ROLE {app}")).unwrap();
+    assert_eq!(
+        count(c, "SELECT count(*) FROM scaling_event_journal"),
+        0,
+        "no territory: nothing"
+    );
+    c.batch_execute("SET app.territory = 'CH'").unwrap();
+    let seen: Vec<String> = c
+        .query("SELECT territory FROM scaling_event_journal", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(seen, ["CH"]);
+    let (state, message) = db_error(c.execute(
+        "INSERT INTO scaling_event_journal (territory, event_type, payload) VALUES ('DE', 'credit.checked', '{}')",
+        &[],
+    ));
+    assert_eq!(state, SqlState::INSUFFICIENT_PRIVILEGE);
+    assert!(message.contains("row-level security"), "{message}");
+    assert_eq!(
+        c.execute(
+            "UPDATE scaling_event_journal SET attempts = 9 WHERE territory = 'DE'",
+            &[]
+        )
+        .unwrap(),
+        0
+    );
+    assert_eq!(
+        c.execute(
+            "DELETE FROM scaling_event_journal WHERE territory <> 'CH'",
+            &[]
+        )
+        .unwrap(),
+        0
+    );
+    let (state, _) = db_error(c.execute("UPDATE scaling_event_journal SET territory = 'DE'", &[]));
+    assert_eq!(
+        state,
+        SqlState::INSUFFICIENT_PRIVILEGE,
+        "moving a row out of the territory"
+    );
+    // publishing a DE event from a CH session cannot journal it: an error, not a silent loss
+    let (state, _) = db_error(try_publish(
+        c,
+        Some("DE"),
+        Some("credit.checked"),
+        Some("{}"),
+    ));
+    assert_eq!(state, SqlState::INSUFFICIENT_PRIVILEGE);
+    assert_eq!(
+        publish(c, "CH", "credit.checked", r#"{"own": true}"#),
+        "journaled"
+    );
+    let stats: Vec<(String, i64)> = c
+        .query("SELECT territory, pending FROM scaling_journal_stats", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        stats,
+        [
+            ("AT".to_string(), 0),
+            ("CH".to_string(), 2),
+            ("DE".to_string(), 0)
+        ],
+        "the stats view runs with the caller's rights"
+    );
+    // a CH session replays only CH rows
+    set_thresholds_as_superuser(&db.name, 0.7, 0.95);
+    assert_eq!(replay(c, 500), 2);
+    c.batch_execute("RESET ROLE; RESET app.territory").unwrap();
+    let sent: BTreeSet<String> = listener
+        .drain(c)
+        .iter()
+        .map(|e| e["territory"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sent, BTreeSet::from(["CH".to_string()]));
+
+    // a member of scaling_replayer (postgres-exporter, the replay job) sees every row
+    c.batch_execute(&format!("SET ROLE {exporter}")).unwrap();
+    let stats: Vec<(String, i64)> = c
+        .query("SELECT territory, pending FROM scaling_journal_stats", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        stats,
+        [
+            ("AT".to_string(), 1),
+            ("CH".to_string(), 0),
+            ("DE".to_string(), 2)
+        ]
+    );
+    assert_eq!(replay(c, 500), 3);
+    assert_eq!(pending(c), 0);
+    let (state, _) = db_error(c.execute("DELETE FROM scaling_event_journal", &[]));
+    assert_eq!(
+        state,
+        SqlState::INSUFFICIENT_PRIVILEGE,
+        "the replayer only reads and marks"
+    );
+}
+
+fn set_thresholds_as_superuser(db: &str, journal: f64, critical: f64) {
+    set_thresholds(&mut pg::server().connect(db), journal, critical);
+}
+
+// ---------------------------------------------------------------------------------------
+// Stats view
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn stats_view_reports_pending_lag_and_stuck_per_territory() {
+    let mut db = Db::new("stats");
+    apply_ok(&mut db.client, &default_sql());
+    let c = &mut db.client;
+    let rows = |c: &mut Client| -> Vec<(String, i64, f64, i64)> {
+        c.query(
+            "SELECT territory, pending, oldest_pending_seconds, stuck FROM scaling_journal_stats",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect()
+    };
+    assert_eq!(
+        rows(c),
+        [
+            ("AT".to_string(), 0, 0.0, 0),
+            ("CH".to_string(), 0, 0.0, 0),
+            ("DE".to_string(), 0, 0.0, 0)
+        ]
+    );
+    c.batch_execute(
+        "INSERT INTO scaling_event_journal (territory, event_type, payload, created_at, attempts) VALUES
+           ('DE', 'lead.status.changed', '{}', now() - interval '120 seconds', 0),
+           ('DE', 'lead.status.changed', '{}', now() - interval '30 seconds', 3),
+           ('DE', 'lead.status.changed', '{}', now() - interval '1 hour', 5),
+           ('CH', 'sample.delivered', '{}', now() - interval '10 seconds', 2);
+         UPDATE scaling_event_journal SET published_at = now() WHERE attempts = 5;",
+    )
+    .unwrap();
+    let stats = rows(c);
+    assert_eq!(stats[0], ("AT".to_string(), 0, 0.0, 0));
+    let (ref t, pending, lag, stuck) = stats[1];
+    assert_eq!((t.as_str(), pending, stuck), ("CH", 1, 0));
+    assert!((10.0..3600.0).contains(&lag), "CH lag {lag}");
+    let (ref t, pending, lag, stuck) = stats[2];
+    assert_eq!((t.as_str(), pending, stuck), ("DE", 2, 1));
+    assert!(
+        (120.0..3600.0).contains(&lag),
+        "DE lag {lag} (published rows do not count)"
+    );
+}
