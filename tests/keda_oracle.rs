@@ -345,6 +345,21 @@ fn tricky_triggers_match_the_oracle_over_2026() {
         ),
         // Start and end at the same instant count as active.
         case("coincide", "UTC", 1, 4, &[("0 8 * * *", "0 8 * * 1", 3)]),
+        // A TZ= / CRON_TZ= prefix overrides the trigger's zone (its DST days count).
+        case(
+            "tz-prefix",
+            "Europe/Berlin",
+            1,
+            9,
+            &[
+                (
+                    "TZ=America/New_York 0 8 * * *",
+                    "TZ=America/New_York 0 17 * * *",
+                    2,
+                ),
+                ("CRON_TZ=Australia/Lord_Howe 15 2 * * *", "45 2 * * *", 3),
+            ],
+        ),
         // Clamping: desired above max, below min.
         case(
             "clamp",
