@@ -1,1 +1,1054 @@
-//! The intended floor of SPEC §2.2, computed directly from the calendar (placeholder, issue 3).
+//! The intended floor of SPEC §2.2, computed straight from the calendar, without cron.
+//!
+//! The compile stage turns the calendar into robfig/cron triggers whose behaviour is
+//! anything but obvious. This module is the independent reference they are proven
+//! against (`tests/calendar_proof.rs`, `tests/oracle_proof.rs`): it enumerates the
+//! windows of every entry day by day, converts their local wall times to UTC with the
+//! §2.2 rules (an ambiguous boundary counts at its later instant; a window whose start
+//! or end does not exist that day does not open) and takes the maximum floor.
+//!
+//! It also names the spans §2.2 does not judge ([`not_judged`]): DST edges, the search
+//! anomalies of robfig/cron in zones whose offset changes are not whole hours on the
+//! hour, leap edges, and the recurrence of dated entries outside their own year (§4.2).
+//! Each span is as narrow as the behaviour of correctly compiled triggers allows; the
+//! proof tests report how many minutes they exclude.
+
+use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{Offset, Timelike};
+use chrono_tz::Tz;
+
+use crate::model::{DateRange, Entry, Model, Territory};
+
+/// How a local wall time of one day maps to real time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wall {
+    /// Exactly one instant.
+    Unique(DateTime<Utc>),
+    /// Repeated by a backward offset change: two instants.
+    Ambiguous {
+        /// The first occurrence.
+        earlier: DateTime<Utc>,
+        /// The second occurrence (the one §2.2 counts).
+        later: DateTime<Utc>,
+    },
+    /// Skipped by a forward offset change.
+    Missing,
+}
+
+impl Wall {
+    /// The instant §2.2 uses for a window boundary: the later one when ambiguous.
+    pub fn boundary(self) -> Option<DateTime<Utc>> {
+        match self {
+            Wall::Unique(t) => Some(t),
+            Wall::Ambiguous { later, .. } => Some(later),
+            Wall::Missing => None,
+        }
+    }
+
+    /// The first instant the wall time occurs, if it does.
+    pub fn earliest(self) -> Option<DateTime<Utc>> {
+        match self {
+            Wall::Unique(t) => Some(t),
+            Wall::Ambiguous { earlier, .. } => Some(earlier),
+            Wall::Missing => None,
+        }
+    }
+}
+
+/// Local wall time `minute` (0..=1440; 1440 is the next day's 00:00) of `date` in `tz`.
+pub fn wall(tz: Tz, date: NaiveDate, minute: u32) -> Wall {
+    let (date, minute) = if minute >= 1440 {
+        (date + Duration::days(1), minute - 1440)
+    } else {
+        (date, minute)
+    };
+    let ndt = date
+        .and_hms_opt(minute / 60, minute % 60, 0)
+        .expect("minute of day is in range");
+    match tz.from_local_datetime(&ndt) {
+        LocalResult::Single(t) => Wall::Unique(t.with_timezone(&Utc)),
+        LocalResult::Ambiguous(a, b) => {
+            let (a, b) = (a.with_timezone(&Utc), b.with_timezone(&Utc));
+            Wall::Ambiguous {
+                earlier: a.min(b),
+                later: a.max(b),
+            }
+        }
+        LocalResult::None => Wall::Missing,
+    }
+}
+
+/// The first instant whose local wall time in `tz` is at or after `ndt` (the end of
+/// the gap when `ndt` is skipped, the first occurrence when it repeats).
+pub fn first_instant_at_or_after(tz: Tz, ndt: NaiveDateTime) -> DateTime<Utc> {
+    for k in 0..=(48 * 60) {
+        let probe = ndt + Duration::minutes(k);
+        match wall(tz, probe.date(), probe.hour() * 60 + probe.minute()) {
+            Wall::Unique(t) => return t,
+            Wall::Ambiguous { earlier, .. } => return earlier,
+            Wall::Missing => continue,
+        }
+    }
+    // tzdata never skips two days; stay total anyway.
+    Utc.from_utc_datetime(&ndt)
+}
+
+/// A change of a zone's UTC offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OffsetChange {
+    /// The instant of the change.
+    pub at: DateTime<Utc>,
+    /// Offset in seconds before it.
+    pub before: i32,
+    /// Offset in seconds from it on.
+    pub after: i32,
+}
+
+impl OffsetChange {
+    /// Local wall time just before the change (in the old offset), e.g. 02:00 in spring.
+    pub fn wall_before(&self) -> NaiveDateTime {
+        self.at.naive_utc() + Duration::seconds(i64::from(self.before))
+    }
+
+    /// Local wall time at the change in the new offset, e.g. 03:00 in spring.
+    pub fn wall_after(&self) -> NaiveDateTime {
+        self.at.naive_utc() + Duration::seconds(i64::from(self.after))
+    }
+
+    /// Whether robfig/cron, which walks local hours in steps of one real hour, keeps
+    /// its minute phase across this change: the shift is whole hours and happens on
+    /// the hour. Otherwise `Next` can skip or misplace firings near it (§2.2).
+    pub fn is_hour_aligned(&self) -> bool {
+        let shift = (self.after - self.before).abs();
+        let b = self.wall_before();
+        shift % 3600 == 0 && b.minute() == 0 && b.second() == 0
+    }
+}
+
+fn offset_secs(tz: Tz, unix: i64) -> i32 {
+    let t = DateTime::<Utc>::from_timestamp(unix, 0).expect("instant in range");
+    tz.offset_from_utc_datetime(&t.naive_utc())
+        .fix()
+        .local_minus_utc()
+}
+
+/// Every offset change of `tz` in `[from, to)`, found by sampling every `step_hours`
+/// hours and bisecting to the second. tzdata never changes an offset and back within
+/// a sampling step of 6 hours; coarser steps are for quick "does this ever happen"
+/// scans over many years.
+pub fn offset_changes_sampled(
+    tz: Tz,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    step_hours: i64,
+) -> Vec<OffsetChange> {
+    let step = step_hours.max(1) * 3600;
+    let (lo, hi) = (from.timestamp(), to.timestamp());
+    let mut out = Vec::new();
+    let mut prev_t = lo;
+    let mut prev = offset_secs(tz, lo);
+    while prev_t < hi {
+        let t = (prev_t + step).min(hi);
+        let off = offset_secs(tz, t);
+        if off != prev {
+            // Bisect: offset at a is `prev`, at b differs.
+            let (mut a, mut b) = (prev_t, t);
+            while b - a > 1 {
+                let m = a + (b - a) / 2;
+                if offset_secs(tz, m) == prev {
+                    a = m;
+                } else {
+                    b = m;
+                }
+            }
+            out.push(OffsetChange {
+                at: DateTime::<Utc>::from_timestamp(b, 0).expect("in range"),
+                before: prev,
+                after: offset_secs(tz, b),
+            });
+        }
+        prev_t = t;
+        prev = off;
+    }
+    out
+}
+
+/// Every offset change of `tz` in `[from, to)` (6-hour sampling, exact instants).
+pub fn offset_changes(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<OffsetChange> {
+    offset_changes_sampled(tz, from, to, 6)
+}
+
+/// Whether entry `e` opens a window on local day `s` in territory `code` (§2.2 step 2:
+/// in the date range, on a `days` weekday, not a blackout day of the territory).
+pub fn starts_on(model: &Model, e: &Entry, code: &str, s: NaiveDate) -> bool {
+    e.dates.contains(s) && e.days.contains(s.weekday()) && !model.is_blackout(code, s)
+}
+
+/// Minutes from the start day's midnight to the window's end (`hours.end`, on the
+/// next day when the hours cross midnight).
+pub fn end_offset_minutes(e: &Entry) -> u32 {
+    if e.hours.crosses_midnight() {
+        e.hours.end_minute + 1440
+    } else {
+        e.hours.end_minute
+    }
+}
+
+/// One window of an entry that opens, in real time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    /// Index into `Model::entries`.
+    pub entry: usize,
+    /// Local start day.
+    pub day: NaiveDate,
+    /// First instant, inclusive.
+    pub start: DateTime<Utc>,
+    /// End, exclusive.
+    pub end: DateTime<Utc>,
+    /// The entry's floor for the deployment.
+    pub floor: u32,
+}
+
+fn local_date(tz: Tz, t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&tz).date_naive()
+}
+
+fn territory<'m>(model: &'m Model, code: &str) -> &'m Territory {
+    model
+        .territory(code)
+        .unwrap_or_else(|| panic!("unknown territory {code}"))
+}
+
+fn bounds(model: &Model, code: &str, workload: &str) -> (u32, u32) {
+    let tw = territory(model, code)
+        .workload(workload)
+        .unwrap_or_else(|| panic!("unknown workload {workload} in {code}"));
+    (tw.min, tw.max)
+}
+
+fn days(from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = NaiveDate> {
+    from.iter_days().take_while(move |d| *d <= to)
+}
+
+/// Every window that opens for (territory, workload) and overlaps `[from, to)`, in
+/// entry order, then day order.
+pub fn windows(
+    model: &Model,
+    code: &str,
+    workload: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<Window> {
+    let tz = territory(model, code).timezone;
+    let first = local_date(tz, from) - Duration::days(2);
+    let last = local_date(tz, to) + Duration::days(1);
+    let mut out = Vec::new();
+    for (i, e) in model.entries.iter().enumerate() {
+        let Some(floor) = e.floor_for(code, workload) else {
+            continue;
+        };
+        for s in days(first, last) {
+            if !starts_on(model, e, code, s) {
+                continue;
+            }
+            let start = wall(tz, s, e.hours.start_minute).boundary();
+            let end = wall(tz, s, end_offset_minutes(e)).boundary();
+            let (Some(start), Some(end)) = (start, end) else {
+                continue; // §2.2: a window whose start or end does not exist does not open
+            };
+            if start < end && start < to && end > from {
+                out.push(Window {
+                    entry: i,
+                    day: s,
+                    start,
+                    end,
+                    floor,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The intended floor of (territory, workload) at `at` (§2.2).
+pub fn intended_floor(model: &Model, code: &str, workload: &str, at: DateTime<Utc>) -> u32 {
+    let (min, max) = bounds(model, code, workload);
+    let top = windows(model, code, workload, at, at + Duration::seconds(1))
+        .iter()
+        .filter(|w| w.start <= at && at < w.end)
+        .map(|w| w.floor)
+        .max()
+        .unwrap_or(min);
+    top.max(min).min(max)
+}
+
+/// A stretch of time with one floor: `(start inclusive, end exclusive, floor)`.
+pub type Piece = (DateTime<Utc>, DateTime<Utc>, u32);
+
+/// The intended floor of (territory, workload) over `[from, to)` as contiguous pieces
+/// (the first starts at `from`, the last ends at `to`, neighbours differ in floor).
+pub fn intended_timeline(
+    model: &Model,
+    code: &str,
+    workload: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<Piece> {
+    let (min, max) = bounds(model, code, workload);
+    let ws = windows(model, code, workload, from, to);
+    // Sweep over boundaries with a count of open windows per floor.
+    let mut events: Vec<(DateTime<Utc>, bool, u32)> = Vec::with_capacity(ws.len() * 2);
+    for w in &ws {
+        events.push((w.start.max(from), true, w.floor));
+        events.push((w.end.min(to), false, w.floor));
+    }
+    events.sort();
+    let mut open: std::collections::BTreeMap<u32, usize> = std::collections::BTreeMap::new();
+    let mut out: Vec<Piece> = Vec::new();
+    let mut cursor = from;
+    let floor_now = |open: &std::collections::BTreeMap<u32, usize>| {
+        open.keys()
+            .next_back()
+            .copied()
+            .unwrap_or(min)
+            .max(min)
+            .min(max)
+    };
+    let mut i = 0;
+    while i < events.len() {
+        let t = events[i].0;
+        if t > cursor {
+            push_piece(&mut out, (cursor, t, floor_now(&open)));
+            cursor = t;
+        }
+        while i < events.len() && events[i].0 == t {
+            let (_, opens, f) = events[i];
+            if opens {
+                *open.entry(f).or_insert(0) += 1;
+            } else if let Some(n) = open.get_mut(&f) {
+                *n -= 1;
+                if *n == 0 {
+                    open.remove(&f);
+                }
+            }
+            i += 1;
+        }
+    }
+    if cursor < to {
+        push_piece(&mut out, (cursor, to, floor_now(&open)));
+    }
+    out
+}
+
+fn push_piece(out: &mut Vec<Piece>, p: Piece) {
+    if p.0 >= p.1 {
+        return;
+    }
+    if let Some(last) = out.last_mut() {
+        if last.2 == p.2 && last.1 == p.0 {
+            last.1 = p.1;
+            return;
+        }
+    }
+    out.push(p);
+}
+
+/// Why a span is not judged (§2.2 "Not judged", §4.2 dated entries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NotJudged {
+    /// A window boundary whose wall time does not exist or is ambiguous that day.
+    DstEdge,
+    /// robfig/cron's search anomalies around an offset change that is not a whole
+    /// hour on the hour (Australia/Lord_Howe, Pacific/Chatham).
+    DstAnomaly,
+    /// A recurring range ending `02-28` (after blackouts: Feb 28 and Feb 29 differ)
+    /// whose windows end on the next day: Feb 29 and Mar 1 of leap years.
+    LeapEdge,
+    /// A dated entry (campaign, dated blackout) recurring on its own month-days
+    /// outside its own year (§4.2).
+    DatedRecurrence,
+}
+
+impl NotJudged {
+    /// A short name for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotJudged::DstEdge => "dst-edge",
+            NotJudged::DstAnomaly => "dst-anomaly",
+            NotJudged::LeapEdge => "leap-edge",
+            NotJudged::DatedRecurrence => "dated-recurrence",
+        }
+    }
+}
+
+/// A span of time that is not judged, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// First instant, inclusive.
+    pub start: DateTime<Utc>,
+    /// End, exclusive.
+    pub end: DateTime<Utc>,
+    /// The §2.2 / §4.2 rule that excludes it.
+    pub reason: NotJudged,
+}
+
+/// Whether the compile stage may open this entry's windows one hour early on days when
+/// the start does not exist (see `compile`): hours start at 01:00 or later and the
+/// window is at most 23 hours long, so the extra start never falls inside a window.
+pub fn early_start_applies(e: &Entry) -> bool {
+    let len = end_offset_minutes(e) - e.hours.start_minute;
+    !e.hours.is_whole_day() && e.hours.start_minute >= 60 && len <= 23 * 60
+}
+
+/// The spans of `[from, to)` that are not judged for (territory, workload), sorted by
+/// start (they may overlap). Only entries whose floor exceeds the deployment's `min`
+/// can make the rendered and intended floors differ, so only they contribute.
+pub fn not_judged(
+    model: &Model,
+    code: &str,
+    workload: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<Span> {
+    let t = territory(model, code);
+    let tz = t.timezone;
+    let (min, _) = bounds(model, code, workload);
+    let relevant: Vec<(usize, &Entry)> = model
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.floor_for(code, workload).is_some_and(|f| f > min))
+        .collect();
+    let mut out = Vec::new();
+    if relevant.is_empty() {
+        return out;
+    }
+    let changes = offset_changes(tz, from - Duration::days(4), to + Duration::days(4));
+    let first = local_date(tz, from) - Duration::days(2);
+    let last = local_date(tz, to) + Duration::days(2);
+
+    for &(_, e) in &relevant {
+        dst_edges(model, e, code, tz, &changes, first, last, &mut out);
+    }
+    dst_anomalies(tz, &changes, &mut out);
+    leap_edges(model, &relevant, code, tz, first, last, &mut out);
+    dated_recurrence(model, &relevant, code, tz, first, last, &mut out);
+
+    out.retain(|s| s.start < to && s.end > from && s.start < s.end);
+    for s in &mut out {
+        s.start = s.start.max(from);
+        s.end = s.end.min(to);
+    }
+    out.sort_by_key(|s| (s.start, s.end, s.reason));
+    out.dedup();
+    out
+}
+
+/// The offset change whose gap or fold contains local wall time `ndt`.
+fn change_at_wall(changes: &[OffsetChange], ndt: NaiveDateTime) -> Option<&OffsetChange> {
+    changes.iter().find(|c| {
+        let (b, a) = (c.wall_before(), c.wall_after());
+        if a > b {
+            b <= ndt && ndt < a
+        } else {
+            a <= ndt && ndt < b
+        }
+    })
+}
+
+fn fold_span(c: &OffsetChange) -> (DateTime<Utc>, DateTime<Utc>) {
+    let d = Duration::seconds(i64::from((c.before - c.after).abs()));
+    (c.at - d, c.at + d)
+}
+
+fn ndt_of(date: NaiveDate, minute: u32) -> NaiveDateTime {
+    date.and_hms_opt(0, 0, 0).expect("midnight") + Duration::minutes(i64::from(minute))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn dst_edges(
+    model: &Model,
+    e: &Entry,
+    code: &str,
+    tz: Tz,
+    changes: &[OffsetChange],
+    first: NaiveDate,
+    last: NaiveDate,
+    out: &mut Vec<Span>,
+) {
+    if changes.is_empty() {
+        return;
+    }
+    let end_off = end_offset_minutes(e);
+    for s in days(first, last) {
+        if !starts_on(model, e, code, s) {
+            continue;
+        }
+        let sw = wall(tz, s, e.hours.start_minute);
+        let ew = wall(tz, s, end_off);
+        let end_real = ew
+            .boundary()
+            .unwrap_or_else(|| first_instant_at_or_after(tz, ndt_of(s, end_off)));
+        for (w, minute) in [(sw, e.hours.start_minute), (ew, end_off)] {
+            if let Wall::Ambiguous { .. } = w {
+                if let Some(c) = change_at_wall(changes, ndt_of(s, minute)) {
+                    let (a, b) = fold_span(c);
+                    out.push(Span {
+                        start: a,
+                        end: b,
+                        reason: NotJudged::DstEdge,
+                    });
+                }
+            }
+        }
+        if sw == Wall::Missing {
+            // KEDA still sees the window's end fire; the window opens at the last start
+            // firing that exists: one hour earlier with the compiler's early start, or
+            // the day before.
+            let early = if early_start_applies(e) {
+                wall(tz, s, e.hours.start_minute - 60).earliest()
+            } else {
+                None
+            };
+            let from = early
+                .unwrap_or_else(|| first_instant_at_or_after(tz, ndt_of(s - Duration::days(1), 0)));
+            out.push(Span {
+                start: from,
+                end: end_real,
+                reason: NotJudged::DstEdge,
+            });
+        }
+        if ew == Wall::Missing && e.hours.is_whole_day() {
+            // Consecutive whole days compile to one continuous trigger: it stays active
+            // over a skipped midnight that §2.2 says closes both days' windows.
+            let start = first_instant_at_or_after(tz, ndt_of(s, 0));
+            out.push(Span {
+                start,
+                end: end_real,
+                reason: NotJudged::DstEdge,
+            });
+        }
+    }
+}
+
+fn dst_anomalies(tz: Tz, changes: &[OffsetChange], out: &mut Vec<Span>) {
+    for c in changes.iter().filter(|c| !c.is_hour_aligned()) {
+        // From the start of the local day before the change to the end of its day.
+        let day = c.wall_before().date();
+        let start = first_instant_at_or_after(tz, ndt_of(day - Duration::days(1), 0));
+        let end =
+            first_instant_at_or_after(tz, ndt_of(c.wall_after().date() + Duration::days(1), 0));
+        out.push(Span {
+            start,
+            end,
+            reason: NotJudged::DstAnomaly,
+        });
+    }
+}
+
+/// Whether the compiler counts month-day `(month, day)` (of a leap year) as a start day
+/// of recurring entry `e` in territory `code`: in the range, and not a blackout day,
+/// dated blackouts counting on their month-days in every year (§4.2).
+pub fn recurring_start_month_day(
+    model: &Model,
+    e: &Entry,
+    code: &str,
+    month: u32,
+    day: u32,
+) -> bool {
+    let d = NaiveDate::from_ymd_opt(2028, month, day).expect("valid leap-year month-day");
+    e.dates.contains(d) && !blackout_month_day(model, code, month, day)
+}
+
+/// Whether a blackout of territory `code` covers month-day `(month, day)` in some year:
+/// recurring blackouts by their range, dated ones on their own month-days.
+pub fn blackout_month_day(model: &Model, code: &str, month: u32, day: u32) -> bool {
+    model
+        .blackouts
+        .iter()
+        .filter(|b| b.territories.iter().any(|t| t == code))
+        .any(|b| match b.dates {
+            DateRange::Recurring { .. } => b
+                .dates
+                .contains(NaiveDate::from_ymd_opt(2028, month, day).expect("valid")),
+            DateRange::Dated { from, to } => {
+                days(from, to).any(|d| d.month() == month && d.day() == day)
+            }
+        })
+}
+
+fn leap_edges(
+    model: &Model,
+    relevant: &[(usize, &Entry)],
+    code: &str,
+    tz: Tz,
+    first: NaiveDate,
+    last: NaiveDate,
+    out: &mut Vec<Span>,
+) {
+    let affected = relevant.iter().any(|(_, e)| {
+        !e.dates.is_dated()
+            && end_offset_minutes(e) >= 1440
+            && recurring_start_month_day(model, e, code, 2, 28)
+                != recurring_start_month_day(model, e, code, 2, 29)
+    });
+    if !affected {
+        return;
+    }
+    for y in first.year()..=last.year() {
+        if let Some(feb29) = NaiveDate::from_ymd_opt(y, 2, 29) {
+            out.push(Span {
+                start: first_instant_at_or_after(tz, ndt_of(feb29, 0)),
+                end: first_instant_at_or_after(tz, ndt_of(feb29 + Duration::days(2), 0)),
+                reason: NotJudged::LeapEdge,
+            });
+        }
+    }
+}
+
+/// The local days `[day, day + n)` of `tz` as a span.
+fn day_span(tz: Tz, day: NaiveDate, n: i64, reason: NotJudged) -> Span {
+    Span {
+        start: first_instant_at_or_after(tz, ndt_of(day, 0)),
+        end: first_instant_at_or_after(tz, ndt_of(day + Duration::days(n), 0)),
+        reason,
+    }
+}
+
+/// Month-day `(month, day)` in `year`, with Feb 29 of a common year widened to
+/// Feb 28..Mar 1 (the month-days around it).
+fn projected(year: i32, month: u32, day: u32) -> Option<(NaiveDate, i64)> {
+    match NaiveDate::from_ymd_opt(year, month, day) {
+        Some(d) => Some((d, 1)),
+        None if month == 2 && day == 29 => NaiveDate::from_ymd_opt(year, 2, 28).map(|d| (d, 2)),
+        None => None,
+    }
+}
+
+fn dated_recurrence(
+    model: &Model,
+    relevant: &[(usize, &Entry)],
+    code: &str,
+    tz: Tz,
+    first: NaiveDate,
+    last: NaiveDate,
+    out: &mut Vec<Span>,
+) {
+    let years: Vec<i32> = (first.year()..=last.year()).collect();
+    for &(_, e) in relevant {
+        // A window may end on the next day: widen by one day then.
+        let extra = i64::from(
+            end_offset_minutes(e) > 1440
+                || e.hours.end_minute == 1440
+                || e.hours.crosses_midnight(),
+        );
+        match e.dates {
+            DateRange::Dated { from, to } => {
+                for x in days(from, to) {
+                    if !starts_on(model, e, code, x) {
+                        continue;
+                    }
+                    for &y in years.iter().filter(|&&y| y != x.year()) {
+                        if let Some((d, n)) = projected(y, x.month(), x.day()) {
+                            out.push(day_span(tz, d, n + extra, NotJudged::DatedRecurrence));
+                        }
+                    }
+                }
+            }
+            DateRange::Recurring { .. } => {
+                // Dated blackouts remove the season's windows on their month-days in
+                // every year; outside the blackout's own year that is its recurrence.
+                for b in model
+                    .blackouts
+                    .iter()
+                    .filter(|b| b.territories.iter().any(|t| t == code))
+                {
+                    let DateRange::Dated { from, to } = b.dates else {
+                        continue;
+                    };
+                    for x in days(from, to) {
+                        for &y in years.iter().filter(|&&y| y != x.year()) {
+                            if let Some((d, n)) = projected(y, x.month(), x.day()) {
+                                if e.dates.contains(d) || n > 1 {
+                                    out.push(day_span(
+                                        tz,
+                                        d,
+                                        n + extra,
+                                        NotJudged::DatedRecurrence,
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The outcome of comparing two floor timelines minute by minute.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Comparison {
+    /// Grid minutes compared (judged).
+    pub compared: i64,
+    /// Grid minutes excluded as not judged, per reason.
+    pub excluded: Vec<(NotJudged, i64)>,
+    /// Judged grid minutes on which the floors differ.
+    pub differing: i64,
+    /// The first judged minute that differs: `(instant, expected, actual)`.
+    pub first_difference: Option<(DateTime<Utc>, u32, u32)>,
+}
+
+impl Comparison {
+    /// Total excluded minutes.
+    pub fn excluded_total(&self) -> i64 {
+        self.excluded.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Compares `expected` and `actual` (contiguous pieces over `[from, to)`) at every grid
+/// minute `from + k·1min`, skipping minutes inside `excluded` spans. Works on the
+/// pieces' boundaries, not minute by minute.
+pub fn compare(
+    expected: &[Piece],
+    actual: &[Piece],
+    excluded: &[Span],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Comparison {
+    let mut cuts: Vec<DateTime<Utc>> = vec![from, to];
+    for p in expected.iter().chain(actual) {
+        cuts.push(p.0);
+        cuts.push(p.1);
+    }
+    for s in excluded {
+        cuts.push(s.start);
+        cuts.push(s.end);
+    }
+    cuts.retain(|t| *t >= from && *t <= to);
+    cuts.sort();
+    cuts.dedup();
+    let grid = |t: DateTime<Utc>| -> i64 { ((t - from).num_seconds() + 59).div_euclid(60) };
+    let floor_in = |ps: &[Piece], t: DateTime<Utc>| -> Option<u32> {
+        let i = ps.partition_point(|p| p.1 <= t);
+        ps.get(i).filter(|p| p.0 <= t).map(|p| p.2)
+    };
+    let mut cmp = Comparison::default();
+    let mut per_reason: std::collections::BTreeMap<NotJudged, i64> = Default::default();
+    for w in cuts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let n = grid(b) - grid(a);
+        if n <= 0 {
+            continue;
+        }
+        if let Some(s) = excluded.iter().find(|s| s.start <= a && b <= s.end) {
+            *per_reason.entry(s.reason).or_insert(0) += n;
+            continue;
+        }
+        cmp.compared += n;
+        let (x, y) = (floor_in(expected, a), floor_in(actual, a));
+        if x != y {
+            cmp.differing += n;
+            if cmp.first_difference.is_none() {
+                let first_minute = from + Duration::minutes(grid(a));
+                cmp.first_difference = Some((first_minute, x.unwrap_or(0), y.unwrap_or(0)));
+            }
+        }
+    }
+    cmp.excluded = per_reason.into_iter().collect();
+    cmp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        Alerts, App, Blackout, EntryKind, Events, Floor, Hours, KedaVersion, MonthDay,
+        PromDuration, Resources, TerritoryWorkload, Weekdays, Workload,
+    };
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn model(tz: Tz, entries: Vec<Entry>, blackouts: Vec<Blackout>) -> Model {
+        Model {
+            app: App {
+                name: "app".into(),
+                namespace: "ns".into(),
+                image: "img".into(),
+                keda_version: KedaVersion {
+                    major: 2,
+                    minor: 17,
+                },
+                prometheus_url: "http://p".into(),
+                runbook_url: "http://r".into(),
+                migration_version: 1,
+            },
+            workloads: vec![Workload {
+                name: "q".into(),
+                p95_ms: 300,
+                port: 8080,
+                scale_down_window: PromDuration { seconds: 300 },
+                requests: Resources {
+                    cpu: "1".into(),
+                    memory: "1Gi".into(),
+                },
+                limits: Resources {
+                    cpu: "1".into(),
+                    memory: "1Gi".into(),
+                },
+            }],
+            territories: vec![Territory {
+                code: "DE".into(),
+                name: "D".into(),
+                timezone: tz,
+                timezone_name: tz.name().into(),
+                regions: vec![],
+                workloads: vec![TerritoryWorkload {
+                    workload: "q".into(),
+                    min: 1,
+                    max: 9,
+                    rps_per_replica: 1.0,
+                    baseline_rps: None,
+                    p95_ms: 300,
+                }],
+            }],
+            events: Events {
+                channel: "c".into(),
+                types: vec![],
+                critical: vec![],
+                journal_threshold: 0.7,
+                critical_threshold: 0.95,
+            },
+            alerts: Alerts {
+                emergency_p95_ms: 500,
+                notify_queue_warning: 0.7,
+                notify_queue_critical: 0.95,
+                outbox_lag_seconds: 60,
+                prescale_idle_ratio: 0.2,
+                prescale_idle_for: PromDuration { seconds: 1800 },
+            },
+            entries,
+            blackouts,
+        }
+    }
+
+    fn season(id: &str, from: (u32, u32), to: (u32, u32), h: (u32, u32), floor: u32) -> Entry {
+        Entry {
+            kind: EntryKind::Season,
+            id: id.into(),
+            name: id.into(),
+            dates: DateRange::Recurring {
+                from: MonthDay {
+                    month: from.0,
+                    day: from.1,
+                },
+                to: MonthDay {
+                    month: to.0,
+                    day: to.1,
+                },
+            },
+            hours: Hours {
+                start_minute: h.0,
+                end_minute: h.1,
+            },
+            days: Weekdays::ALL,
+            floors: vec![Floor {
+                territory: "DE".into(),
+                workload: "q".into(),
+                replicas: floor,
+            }],
+            load: vec![],
+            file: "c.toml".into(),
+        }
+    }
+
+    #[test]
+    fn window_hours_are_local_and_cross_midnight() {
+        let m = model(
+            chrono_tz::Europe::Berlin,
+            vec![season("s", (10, 31), (10, 31), (22 * 60, 2 * 60), 4)],
+            vec![],
+        );
+        let tl = intended_timeline(
+            &m,
+            "DE",
+            "q",
+            utc("2026-10-31T00:00:00Z"),
+            utc("2026-11-02T00:00:00Z"),
+        );
+        assert_eq!(
+            tl,
+            vec![
+                (utc("2026-10-31T00:00:00Z"), utc("2026-10-31T21:00:00Z"), 1),
+                (utc("2026-10-31T21:00:00Z"), utc("2026-11-01T01:00:00Z"), 4),
+                (utc("2026-11-01T01:00:00Z"), utc("2026-11-02T00:00:00Z"), 1),
+            ]
+        );
+        assert_eq!(
+            intended_floor(&m, "DE", "q", utc("2026-10-31T23:00:00Z")),
+            4
+        );
+        assert_eq!(
+            intended_floor(&m, "DE", "q", utc("2026-11-01T01:00:00Z")),
+            1
+        );
+    }
+
+    #[test]
+    fn dst_rules_later_instant_and_missing_start() {
+        // Fall back 2026-10-25: 02:30 happens twice; the window counts from the later one.
+        let m = model(
+            chrono_tz::Europe::Berlin,
+            vec![season("s", (1, 1), (12, 31), (150, 240), 3)],
+            vec![],
+        );
+        let tl = intended_timeline(
+            &m,
+            "DE",
+            "q",
+            utc("2026-10-25T00:00:00Z"),
+            utc("2026-10-25T06:00:00Z"),
+        );
+        assert_eq!(
+            tl[1],
+            (utc("2026-10-25T01:30:00Z"), utc("2026-10-25T03:00:00Z"), 3)
+        );
+        // Spring forward 2026-03-29: 02:30 does not exist, the window does not open…
+        let tl = intended_timeline(
+            &m,
+            "DE",
+            "q",
+            utc("2026-03-29T00:00:00Z"),
+            utc("2026-03-29T06:00:00Z"),
+        );
+        assert_eq!(
+            tl,
+            vec![(utc("2026-03-29T00:00:00Z"), utc("2026-03-29T06:00:00Z"), 1)]
+        );
+        // …and that is a DST edge: from 01:30 CET (the early start) to 04:00 CEST.
+        let nj = not_judged(
+            &m,
+            "DE",
+            "q",
+            utc("2026-03-29T00:00:00Z"),
+            utc("2026-03-29T06:00:00Z"),
+        );
+        assert_eq!(nj.len(), 1);
+        assert_eq!(
+            (nj[0].start, nj[0].end),
+            (utc("2026-03-29T00:30:00Z"), utc("2026-03-29T02:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn blackouts_remove_start_days_and_floors_are_clamped() {
+        let b = Blackout {
+            id: "b".into(),
+            name: "b".into(),
+            dates: DateRange::Recurring {
+                from: MonthDay { month: 12, day: 25 },
+                to: MonthDay { month: 12, day: 25 },
+            },
+            territories: vec!["DE".into()],
+        };
+        let m = model(
+            chrono_tz::UTC,
+            vec![season("s", (12, 24), (12, 26), (20 * 60, 60), 12)],
+            vec![b],
+        );
+        let tl = intended_timeline(
+            &m,
+            "DE",
+            "q",
+            utc("2026-12-24T00:00:00Z"),
+            utc("2026-12-28T00:00:00Z"),
+        );
+        assert_eq!(
+            tl,
+            vec![
+                (utc("2026-12-24T00:00:00Z"), utc("2026-12-24T20:00:00Z"), 1),
+                (utc("2026-12-24T20:00:00Z"), utc("2026-12-25T01:00:00Z"), 9),
+                (utc("2026-12-25T01:00:00Z"), utc("2026-12-26T20:00:00Z"), 1),
+                (utc("2026-12-26T20:00:00Z"), utc("2026-12-27T01:00:00Z"), 9),
+                (utc("2026-12-27T01:00:00Z"), utc("2026-12-28T00:00:00Z"), 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn leap_years_take_feb_29_only_inside_the_range() {
+        let m = model(
+            chrono_tz::UTC,
+            vec![season("s", (2, 20), (3, 1), (0, 1440), 2)],
+            vec![],
+        );
+        assert_eq!(
+            intended_floor(&m, "DE", "q", utc("2028-02-29T12:00:00Z")),
+            2
+        );
+        let m = model(
+            chrono_tz::UTC,
+            vec![season("s", (2, 20), (2, 28), (0, 1440), 2)],
+            vec![],
+        );
+        assert_eq!(
+            intended_floor(&m, "DE", "q", utc("2028-02-29T12:00:00Z")),
+            1
+        );
+        let nj = not_judged(
+            &m,
+            "DE",
+            "q",
+            utc("2028-01-01T00:00:00Z"),
+            utc("2029-01-01T00:00:00Z"),
+        );
+        assert_eq!(nj.len(), 1);
+        assert_eq!(nj[0].reason, NotJudged::LeapEdge);
+        assert_eq!(
+            (nj[0].start, nj[0].end),
+            (utc("2028-02-29T00:00:00Z"), utc("2028-03-02T00:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn offset_changes_are_exact() {
+        let c = offset_changes(
+            chrono_tz::Australia::Lord_Howe,
+            utc("2026-01-01T00:00:00Z"),
+            utc("2027-01-01T00:00:00Z"),
+        );
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[1].at, utc("2026-10-03T15:30:00Z"));
+        assert!(!c[1].is_hour_aligned());
+        let c = offset_changes(
+            chrono_tz::Europe::Berlin,
+            utc("2026-01-01T00:00:00Z"),
+            utc("2027-01-01T00:00:00Z"),
+        );
+        assert_eq!(c[0].at, utc("2026-03-29T01:00:00Z"));
+        assert!(c.iter().all(OffsetChange::is_hour_aligned));
+    }
+
+    #[test]
+    fn compare_counts_grid_minutes() {
+        let (a, b, c) = (
+            utc("2026-01-01T00:00:00Z"),
+            utc("2026-01-01T01:00:00Z"),
+            utc("2026-01-01T02:00:00Z"),
+        );
+        let x = vec![(a, c, 1)];
+        let y = vec![(a, b, 1), (b, c, 2)];
+        let r = compare(&x, &y, &[], a, c);
+        assert_eq!((r.compared, r.differing), (120, 60));
+        assert_eq!(r.first_difference, Some((b, 1, 2)));
+        let ex = [Span {
+            start: b,
+            end: c,
+            reason: NotJudged::DstEdge,
+        }];
+        let r = compare(&x, &y, &ex, a, c);
+        assert_eq!((r.compared, r.differing, r.excluded_total()), (60, 0, 60));
+    }
+}

@@ -1,10 +1,752 @@
-//! Compile stage: calendar entries → KEDA cron triggers (placeholder, see issue 3).
+//! Compile stage: calendar entries → KEDA cron triggers per deployment (SPEC §4).
+//!
+//! KEDA's cron trigger is active at `t` iff `end.Next(t) <= start.Next(t)` (robfig/cron
+//! v3). Read as a sequence of firings, the trigger is active from one firing up to an
+//! *end* firing that follows it, so:
+//! - a start firing outside every window is harmless (the next event is another
+//!   start, the trigger stays inactive), but a start inside a window closes it;
+//! - an end firing outside every window opens one (from the previous firing);
+//! - a start whose end never comes (the end day does not exist) opens nothing.
+//!
+//! The compiler therefore makes the **end** expressions exact and lets the start fire
+//! every day at the window's start time: each end firing's window then opens at the
+//! last start before it, which is that window's own start. End days are the start
+//! days shifted by one when the hours cross midnight, split into `dom × month`
+//! rectangles (one trigger each, or one per distinct day set when KEDA ≥ 2.20 allows
+//! lists). Consequences that matter:
+//! - month and year ends need no special start days (`0 22 * * *` → `0 2 1-16 10 *`);
+//! - leap years: an end on `Feb 29` simply does not fire in common years, so the
+//!   window of Feb 28 does not open there instead of running for a year; a range that
+//!   contains the end of February gets its Feb 29 window from the `Mar 1` end;
+//! - `dom` and `dow` are never both restricted (robfig ORs them): weekday filters use
+//!   `* months dow` (whole months, which validation requires);
+//! - whole days (`00:00-24:00`) compile to one continuous trigger per run of days
+//!   (`0 0 1 9 *` → `0 0 16 10 *`), since a daily start at midnight would cut them;
+//! - a start time that does not exist on some day of the zone (spring forward) also
+//!   fires one hour earlier: robfig skips the real one and the end would otherwise
+//!   keep the trigger active since the previous day. The early firing is harmless on
+//!   every other day (it is outside every window) and bounds the damage on the DST
+//!   day, a span §2.2 does not judge.
+//!
+//! Dated entries have no year in cron: their triggers name their own month-days and
+//! recur there every year (§4.2); [`Expiry`] records when to remove them.
 
-use crate::model::Model;
-use crate::schedule::Schedule;
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::calendar::{self, OffsetChange};
+use crate::model::{DateRange, Entry, Model, Territory, Weekdays};
+use crate::schedule::{CronTrigger, DeploymentSchedule, Expiry, Schedule};
+
+/// A trigger's two cron expressions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CronPair {
+    /// Start expression.
+    pub start: String,
+    /// End expression.
+    pub end: String,
+}
 
 /// Compiles every entry of `model` into cron triggers per deployment.
 pub fn compile(model: &Model) -> Schedule {
-    let _ = model;
-    Schedule::default()
+    let commas = model.app.keda_version.allows_commas_in_cron();
+    let mut gaps = GapCache::default();
+    let mut deployments = Vec::new();
+    for t in &model.territories {
+        // The cron pairs depend on the entry and the territory, not the workload.
+        let mut pairs: BTreeMap<usize, Vec<CronPair>> = BTreeMap::new();
+        for w in &model.workloads {
+            let Some(tw) = t.workload(&w.name) else {
+                continue;
+            };
+            let mut triggers = Vec::new();
+            for (i, e) in model.entries.iter().enumerate() {
+                let Some(floor) = e.floor_for(&t.code, &w.name) else {
+                    continue;
+                };
+                if floor <= tw.min {
+                    continue; // cannot raise the floor: KEDA would never see it
+                }
+                let ps = pairs
+                    .entry(i)
+                    .or_insert_with(|| entry_pairs(model, e, t, commas, &mut gaps));
+                for (n, p) in ps.iter().enumerate() {
+                    triggers.push(CronTrigger {
+                        name: format!("{}-{}-{}", e.kind.as_str(), e.id, n + 1),
+                        start: p.start.clone(),
+                        end: p.end.clone(),
+                        desired_replicas: floor.min(tw.max),
+                        entry_kind: e.kind,
+                        entry_id: e.id.clone(),
+                    });
+                }
+            }
+            deployments.push(DeploymentSchedule {
+                territory: t.code.clone(),
+                workload: w.name.clone(),
+                name: model.deployment_name(t, &w.name),
+                timezone: t.timezone_name.clone(),
+                min: tw.min,
+                max: tw.max,
+                triggers,
+            });
+        }
+    }
+    Schedule {
+        deployments,
+        expiries: expiries(model),
+    }
+}
+
+/// The cron pairs of entry `e` in territory `t`, in a stable order.
+pub fn entry_pairs(
+    model: &Model,
+    e: &Entry,
+    t: &Territory,
+    commas: bool,
+    gaps: &mut GapCache,
+) -> Vec<CronPair> {
+    let pairs = match e.dates {
+        DateRange::Recurring { .. } if !e.days.is_all() => weekday_pairs(model, e, t, commas, gaps),
+        DateRange::Recurring { .. } if e.hours.is_whole_day() => {
+            recurring_whole_day_pairs(&recurring_days(model, e, &t.code))
+        }
+        DateRange::Dated { .. } if e.hours.is_whole_day() => {
+            dated_whole_day_pairs(&dated_days(model, e, &t.code), commas)
+        }
+        _ => {
+            let ends = end_days(model, e, &t.code);
+            let start = start_expr(e, t.timezone, commas, gaps);
+            let (m, h) = end_time(e);
+            rectangles(&ends, commas)
+                .into_iter()
+                .map(|(dom, month)| CronPair {
+                    start: start.clone(),
+                    end: format!("{m} {h} {dom} {month} *"),
+                })
+                .collect()
+        }
+    };
+    debug_assert!(
+        pairs.iter().all(|p| p.start != p.end),
+        "KEDA rejects start == end"
+    );
+    pairs
+}
+
+/// Month-day grid: `[month - 1][day - 1]`, Feb 29 meaning "in leap years".
+type Grid = [[bool; 31]; 12];
+
+/// Days of `month` in a leap year (the grid's slots).
+fn slots(month: u32) -> u32 {
+    match month {
+        2 => 29,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days of `month` in a common year.
+fn common_len(month: u32) -> u32 {
+    if month == 2 {
+        28
+    } else {
+        slots(month)
+    }
+}
+
+/// The day after `(month, day)` in a common year.
+fn next_common(month: u32, day: u32) -> (u32, u32) {
+    if day < common_len(month) {
+        (month, day + 1)
+    } else {
+        (month % 12 + 1, 1)
+    }
+}
+
+/// Start month-days of recurring entry `e` in territory `code` (weekdays not applied).
+fn recurring_days(model: &Model, e: &Entry, code: &str) -> Grid {
+    let mut g = [[false; 31]; 12];
+    for m in 1..=12 {
+        for d in 1..=slots(m) {
+            g[m as usize - 1][d as usize - 1] =
+                calendar::recurring_start_month_day(model, e, code, m, d);
+        }
+    }
+    g
+}
+
+/// Start dates of dated entry `e` in territory `code` (weekdays and blackouts of their
+/// own year applied).
+fn dated_days(model: &Model, e: &Entry, code: &str) -> Vec<NaiveDate> {
+    let DateRange::Dated { from, to } = e.dates else {
+        return Vec::new();
+    };
+    from.iter_days()
+        .take_while(|d| *d <= to)
+        .filter(|d| calendar::starts_on(model, e, code, *d))
+        .collect()
+}
+
+/// `(minute, hour)` of the window's end time (24:00 is 00:00 of the next day).
+fn end_time(e: &Entry) -> (u32, u32) {
+    let m = e.hours.end_minute % 1440;
+    (m % 60, m / 60)
+}
+
+/// Whether the window ends on the day after it starts (crossing midnight or `24:00`).
+fn ends_next_day(e: &Entry) -> bool {
+    calendar::end_offset_minutes(e) >= 1440
+}
+
+/// The end days of entry `e` (not whole-day, every weekday) in territory `code`.
+fn end_days(model: &Model, e: &Entry, code: &str) -> Grid {
+    let shift = ends_next_day(e);
+    let mut g = [[false; 31]; 12];
+    let mut set = |m: u32, d: u32| g[m as usize - 1][d as usize - 1] = true;
+    match e.dates {
+        DateRange::Recurring { .. } => {
+            let b = recurring_days(model, e, code);
+            let has = |m: u32, d: u32| b[m as usize - 1][d as usize - 1];
+            for m in 1..=12 {
+                for d in 1..=common_len(m) {
+                    if has(m, d) {
+                        let (m2, d2) = if shift { next_common(m, d) } else { (m, d) };
+                        set(m2, d2);
+                    }
+                }
+            }
+            // Feb 29 of leap years: its own window without a shift, or the end of
+            // Feb 28's window with one (Feb 29's own window then ends on Mar 1,
+            // which Feb 28 already put there in common years).
+            if (!shift && has(2, 29)) || (shift && has(2, 28)) {
+                set(2, 29);
+            }
+        }
+        DateRange::Dated { .. } => {
+            for x in dated_days(model, e, code) {
+                let y = if shift { x + Duration::days(1) } else { x };
+                set(y.month(), y.day());
+            }
+        }
+    }
+    g
+}
+
+/// The start expression of windows that are not whole days: every day at the start
+/// time, plus one hour earlier where the zone can skip the start time (module docs).
+fn start_expr(e: &Entry, tz: Tz, commas: bool, gaps: &mut GapCache) -> String {
+    let s = e.hours.start_minute;
+    let (m, h) = (s % 60, s / 60);
+    let len = calendar::end_offset_minutes(e) - s;
+    if len <= 23 * 60 && gaps.may_skip(tz, s) {
+        if calendar::early_start_applies(e) {
+            return format!("{m} {}-{h} * * *", h - 1);
+        }
+        if commas && h == 0 {
+            return format!("{m} 0,23 * * *");
+        }
+    }
+    format!("{m} {h} * * *")
+}
+
+/// `(dom, month)` fields covering exactly the days of `g` (days a month lacks are
+/// free to include). Without lists: one rectangle per day range and run of months
+/// sharing it; with lists: one per distinct set of days.
+fn rectangles(g: &Grid, commas: bool) -> Vec<(String, String)> {
+    // Per month: day ranges, with the days past the month's last slot added when the
+    // last slot is in (so `20-30` in September and `20-31` in October agree).
+    let mut runs: Vec<Vec<(u32, u32)>> = Vec::with_capacity(12);
+    for m in 1..=12u32 {
+        let row = &g[m as usize - 1];
+        let mut rs = Vec::new();
+        let mut d = 1;
+        while d <= slots(m) {
+            if row[d as usize - 1] {
+                let a = d;
+                while d <= slots(m) && row[d as usize - 1] {
+                    d += 1;
+                }
+                let b = if d > slots(m) { 31 } else { d - 1 };
+                rs.push((a, b));
+            } else {
+                d += 1;
+            }
+        }
+        runs.push(rs);
+    }
+    let mut out: Vec<((u32, u32), String, String)> = Vec::new();
+    if commas {
+        let mut groups: Vec<(Vec<(u32, u32)>, Vec<u32>)> = Vec::new();
+        for (i, rs) in runs.iter().enumerate() {
+            if rs.is_empty() {
+                continue;
+            }
+            match groups.iter_mut().find(|(k, _)| k == rs) {
+                Some((_, ms)) => ms.push(i as u32 + 1),
+                None => groups.push((rs.clone(), vec![i as u32 + 1])),
+            }
+        }
+        for (rs, ms) in groups {
+            let dom = rs
+                .iter()
+                .map(|&(a, b)| range_text(a, b, 1, 31))
+                .collect::<Vec<_>>()
+                .join(",");
+            out.push(((ms[0], rs[0].0), dom, months_text(&ms, true)));
+        }
+    } else {
+        let mut done: Vec<Vec<bool>> = runs.iter().map(|rs| vec![false; rs.len()]).collect();
+        for m in 0..12 {
+            for (k, &r) in runs[m].iter().enumerate() {
+                if done[m][k] {
+                    continue;
+                }
+                let mut last = m;
+                while last + 1 < 12 {
+                    match runs[last + 1].iter().position(|&x| x == r) {
+                        Some(j) if !done[last + 1][j] => {
+                            done[last + 1][j] = true;
+                            last += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                done[m][k] = true;
+                let ms: Vec<u32> = (m as u32 + 1..=last as u32 + 1).collect();
+                out.push((
+                    (m as u32 + 1, r.0),
+                    range_text(r.0, r.1, 1, 31),
+                    months_text(&ms, false),
+                ));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.into_iter().map(|(_, d, m)| (d, m)).collect()
+}
+
+/// `a-b`, `a`, or `*` when the range is the whole field `lo..=hi`.
+fn range_text(a: u32, b: u32, lo: u32, hi: u32) -> String {
+    if a == lo && b == hi {
+        "*".into()
+    } else if a == b {
+        a.to_string()
+    } else {
+        format!("{a}-{b}")
+    }
+}
+
+/// Consecutive values as ranges: `[1,2,3,5]` → `1-3,5` (callers without lists pass
+/// one run).
+fn runs_text(vals: &[u32]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < vals.len() {
+        let mut j = i;
+        while j + 1 < vals.len() && vals[j + 1] == vals[j] + 1 {
+            j += 1;
+        }
+        out.push(if i == j {
+            vals[i].to_string()
+        } else {
+            format!("{}-{}", vals[i], vals[j])
+        });
+        i = j + 1;
+    }
+    out
+}
+
+fn months_text(ms: &[u32], commas: bool) -> String {
+    if ms.len() == 12 {
+        return "*".into();
+    }
+    let parts = runs_text(ms);
+    debug_assert!(commas || parts.len() == 1);
+    parts.join(",")
+}
+
+/// robfig's day-of-week numbers (0 = Sunday) of a weekday set.
+fn cron_dows(w: Weekdays) -> Vec<u32> {
+    let mut v: Vec<u32> = (0..7u32)
+        .filter(|i| w.0 & (1 << i) != 0)
+        .map(|i| (i + 1) % 7)
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+/// Seasons with a weekday filter (validation guarantees whole months and same-day
+/// hours, or a whole year): `* months dow` keeps robfig's dom/dow AND semantics.
+fn weekday_pairs(
+    model: &Model,
+    e: &Entry,
+    t: &Territory,
+    commas: bool,
+    gaps: &mut GapCache,
+) -> Vec<CronPair> {
+    let b = recurring_days(model, e, &t.code);
+    let months: Vec<u32> = (1..=12u32)
+        .filter(|&m| b[m as usize - 1].iter().any(|&x| x))
+        .collect();
+    if months.is_empty() {
+        return Vec::new();
+    }
+    let dows = cron_dows(e.days);
+    let month_groups: Vec<String> = if commas {
+        vec![months_text(&months, true)]
+    } else if months.len() == 12 {
+        vec!["*".into()]
+    } else {
+        // Runs of months; December to January is two runs (robfig ranges ascend).
+        runs_text(&months)
+    };
+    if e.hours.is_whole_day() {
+        // Only a whole year can end a weekday's window on the next day (validation).
+        // One trigger per cyclic run of weekdays: Saturday 00:00 → Monday 00:00.
+        return dow_cycles(&dows)
+            .into_iter()
+            .flat_map(|(a, b)| {
+                let end = (b + 1) % 7;
+                month_groups.iter().map(move |ms| CronPair {
+                    start: format!("0 0 * {ms} {a}"),
+                    end: format!("0 0 * {ms} {end}"),
+                })
+            })
+            .collect();
+    }
+    let shift = ends_next_day(e);
+    let end_dows: Vec<u32> = {
+        let mut v: Vec<u32> = dows.iter().map(|d| (d + u32::from(shift)) % 7).collect();
+        v.sort_unstable();
+        v
+    };
+    let dow_groups: Vec<String> = if commas {
+        vec![runs_text(&end_dows).join(",")]
+    } else {
+        runs_text(&end_dows)
+    };
+    let start = start_expr(e, t.timezone, commas, gaps);
+    let (m, h) = end_time(e);
+    let mut out = Vec::new();
+    for ms in &month_groups {
+        for ds in &dow_groups {
+            out.push(CronPair {
+                start: start.clone(),
+                end: format!("{m} {h} * {ms} {ds}"),
+            });
+        }
+    }
+    out
+}
+
+/// Cyclic runs of weekdays `(first, last)` in robfig numbers, e.g. `{6, 0}` → `(6, 0)`.
+fn dow_cycles(dows: &[u32]) -> Vec<(u32, u32)> {
+    let has = |d: u32| dows.contains(&(d % 7));
+    let mut out = Vec::new();
+    for &a in dows {
+        if has(a + 6) {
+            continue; // not the first day of its run
+        }
+        let mut b = a;
+        while has(b + 1) && (b + 1) % 7 != a {
+            b = (b + 1) % 7;
+        }
+        out.push((a, b));
+    }
+    out
+}
+
+/// Whole-day windows of a recurring entry: one continuous trigger per run of days in
+/// the common-year cycle; a run through Feb 28 runs through Feb 29 in leap years.
+fn recurring_whole_day_pairs(b: &Grid) -> Vec<CronPair> {
+    let mut cycle: Vec<(u32, u32)> = Vec::with_capacity(365);
+    for m in 1..=12 {
+        for d in 1..=common_len(m) {
+            cycle.push((m, d));
+        }
+    }
+    let on: Vec<bool> = cycle
+        .iter()
+        .map(|&(m, d)| b[m as usize - 1][d as usize - 1])
+        .collect();
+    let n = cycle.len();
+    if on.iter().all(|&x| x) {
+        return vec![whole_days((1, 1), (7, 1)), whole_days((7, 1), (1, 1))];
+    }
+    let mut out = Vec::new();
+    for i in 0..n {
+        if on[i] && !on[(i + n - 1) % n] {
+            let mut j = i;
+            while on[(j + 1) % n] {
+                j = (j + 1) % n;
+            }
+            out.push(whole_days(cycle[i], cycle[(j + 1) % n]));
+        }
+    }
+    out
+}
+
+fn whole_days(from: (u32, u32), until: (u32, u32)) -> CronPair {
+    CronPair {
+        start: format!("0 0 {} {} *", from.1, from.0),
+        end: format!("0 0 {} {} *", until.1, until.0),
+    }
+}
+
+/// Whole-day windows of a dated entry: continuous triggers per run of dates (runs of
+/// a year or more in pieces). A piece that starts or ends on Feb 29 cannot name that
+/// day as a boundary (it would not fire in common years), so it ends per day: every
+/// midnight starts, and ends fire on the days after its dates.
+fn dated_whole_day_pairs(dates: &[NaiveDate], commas: bool) -> Vec<CronPair> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < dates.len() {
+        let mut j = i;
+        while j + 1 < dates.len() && dates[j + 1] == dates[j] + Duration::days(1) {
+            j += 1;
+        }
+        let (mut a, last) = (dates[i], dates[j]);
+        while a <= last {
+            let mut until = (a + Duration::days(180)).min(last + Duration::days(1));
+            if until <= last && until.month() == 2 && until.day() == 29 {
+                until += Duration::days(1);
+            }
+            let leap_edge = |d: NaiveDate| d.month() == 2 && d.day() == 29;
+            if leap_edge(a) || leap_edge(until) {
+                let mut g = [[false; 31]; 12];
+                let mut d = a;
+                while d < until {
+                    let e = d + Duration::days(1);
+                    g[e.month() as usize - 1][e.day() as usize - 1] = true;
+                    d = e;
+                }
+                for (dom, month) in rectangles(&g, commas) {
+                    out.push(CronPair {
+                        start: "0 0 * * *".into(),
+                        end: format!("0 0 {dom} {month} *"),
+                    });
+                }
+            } else {
+                out.push(whole_days(
+                    (a.month(), a.day()),
+                    (until.month(), until.day()),
+                ));
+            }
+            a = until;
+        }
+        i = j + 1;
+    }
+    out
+}
+
+/// Which local wall times each zone skips on some day (spring forward), memoised.
+#[derive(Debug, Default)]
+pub struct GapCache {
+    zones: BTreeMap<String, Vec<OffsetChange>>,
+}
+
+impl GapCache {
+    /// Whether local minute-of-day `minute` does not exist on some day of 2000–2099 in
+    /// `tz` (tzdata's rules as chrono-tz knows them).
+    pub fn may_skip(&mut self, tz: Tz, minute: u32) -> bool {
+        let gaps = self.zones.entry(tz.name().to_string()).or_insert_with(|| {
+            let from = Utc
+                .with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
+                .single()
+                .expect("valid");
+            let to = Utc
+                .with_ymd_and_hms(2100, 1, 1, 0, 0, 0)
+                .single()
+                .expect("valid");
+            calendar::offset_changes_sampled(tz, from, to, 24 * 7)
+                .into_iter()
+                .filter(|c| c.after > c.before)
+                .collect()
+        });
+        gaps.iter().any(|c| {
+            let (b, a) = (c.wall_before(), c.wall_after());
+            [b.date(), a.date()].iter().any(|d| {
+                let w = d.and_hms_opt(0, 0, 0).expect("midnight")
+                    + Duration::minutes(i64::from(minute));
+                b <= w && w < a
+            })
+        })
+    }
+}
+
+/// One per dated entry: campaigns (entry order), then dated blackouts (blackout order).
+fn expiries(model: &Model) -> Vec<Expiry> {
+    let mut out = Vec::new();
+    for e in &model.entries {
+        let DateRange::Dated { to, .. } = e.dates else {
+            continue;
+        };
+        let mut latest: Option<DateTime<Utc>> = None;
+        for t in model
+            .territories
+            .iter()
+            .filter(|t| e.floors.iter().any(|f| f.territory == t.code))
+        {
+            let tz = t.timezone;
+            let last_window = dated_days(model, e, &t.code).into_iter().next_back();
+            let end = match last_window {
+                Some(s) => {
+                    let off = calendar::end_offset_minutes(e);
+                    calendar::wall(tz, s, off).boundary().unwrap_or_else(|| {
+                        let ndt = s.and_hms_opt(0, 0, 0).expect("midnight")
+                            + Duration::minutes(i64::from(off));
+                        calendar::first_instant_at_or_after(tz, ndt)
+                    })
+                }
+                None => local_midnight_after(tz, to),
+            };
+            latest = latest.max(Some(end));
+        }
+        out.push(Expiry {
+            kind: e.kind.as_str().to_string(),
+            entry_id: e.id.clone(),
+            entry_name: e.name.clone(),
+            last_day: to,
+            expires_at_unix: latest.map_or(0, |t| t.timestamp()),
+        });
+    }
+    for b in &model.blackouts {
+        let DateRange::Dated { to, .. } = b.dates else {
+            continue;
+        };
+        let latest = model
+            .territories
+            .iter()
+            .filter(|t| b.territories.contains(&t.code))
+            .map(|t| local_midnight_after(t.timezone, to))
+            .max();
+        out.push(Expiry {
+            kind: "blackout".into(),
+            entry_id: b.id.clone(),
+            entry_name: b.name.clone(),
+            last_day: to,
+            expires_at_unix: latest.map_or(0, |t| t.timestamp()),
+        });
+    }
+    out
+}
+
+/// The end of local day `day` in `tz` (the next day's first instant).
+fn local_midnight_after(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
+    let next = (day + Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight");
+    calendar::first_instant_at_or_after(tz, next)
+}
+
+/// A calendar entry cron cannot express every year, found with calendar knowledge the
+/// per-field checks of validation lack. Validation reports each as an error at the
+/// entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inexpressible {
+    /// Id of the season or campaign.
+    pub entry_id: String,
+    /// What is wrong, one line.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+/// Entries the compiler cannot express exactly beyond the rules validation already
+/// checks (§2.2 `days` filters: whole months, no midnight crossing, no partial
+/// blackouts): a weekday-filtered season whose windows end at `24:00` (including
+/// whole days) on a range that is not the whole year — a window on the last filtered
+/// day of the range would have to end on the next day only in the years that day is
+/// a filtered weekday, which no yearless cron expression can say.
+pub fn check_expressible(model: &Model) -> Vec<Inexpressible> {
+    let mut out = Vec::new();
+    for e in &model.entries {
+        if e.dates.is_dated() || e.days.is_all() || e.hours.end_minute != 1440 {
+            continue;
+        }
+        let partial = model
+            .territories
+            .iter()
+            .filter(|t| e.floors.iter().any(|f| f.territory == t.code))
+            .any(|t| {
+                let b = recurring_days(model, e, &t.code);
+                (1..=12u32).any(|m| (1..=slots(m)).any(|d| !b[m as usize - 1][d as usize - 1]))
+            });
+        if partial {
+            out.push(Inexpressible {
+                entry_id: e.id.clone(),
+                message: format!(
+                    "season `{}` has a `days` filter with hours ending at 24:00 ({}) on part of the year",
+                    e.id, e.hours
+                ),
+                help: "a window on the last filtered day of the range ends on the next day only in some years, which cron cannot express; end the hours at 23:59, cover the whole year, or use dated campaigns".into(),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(days: &[(u32, u32)]) -> Grid {
+        let mut g = [[false; 31]; 12];
+        for &(m, d) in days {
+            g[m as usize - 1][d as usize - 1] = true;
+        }
+        g
+    }
+
+    #[test]
+    fn rectangles_merge_whole_months_and_split_runs() {
+        let mut days = Vec::new();
+        for d in 2..=30 {
+            days.push((9, d));
+        }
+        for d in 1..=31 {
+            days.push((10, d));
+            days.push((12, d));
+        }
+        for d in 1..=16 {
+            days.push((11, d));
+        }
+        let r = rectangles(&grid(&days), false);
+        assert_eq!(
+            r,
+            vec![
+                ("2-31".to_string(), "9".to_string()),
+                ("*".to_string(), "10".to_string()),
+                ("1-16".to_string(), "11".to_string()),
+                ("*".to_string(), "12".to_string()),
+            ]
+        );
+        let r = rectangles(&grid(&days), true);
+        assert_eq!(r[1], ("*".to_string(), "10,12".to_string()));
+        assert!(r.iter().all(|(d, m)| !(d.contains(',') && m.contains(','))) || r.len() == 3);
+    }
+
+    #[test]
+    fn feb_29_is_a_day_of_its_own() {
+        // Feb 20-29 is not "the whole tail of February" unless 29 is in.
+        assert_eq!(
+            rectangles(&grid(&[(2, 27), (2, 28)]), false),
+            vec![("27-28".to_string(), "2".to_string())]
+        );
+        assert_eq!(
+            rectangles(&grid(&[(2, 28), (2, 29)]), false),
+            vec![("28-31".to_string(), "2".to_string())]
+        );
+    }
+
+    #[test]
+    fn weekday_cycles_wrap_the_week() {
+        assert_eq!(dow_cycles(&[0, 6]), vec![(6, 0)]);
+        assert_eq!(dow_cycles(&[1, 2, 3, 4, 5]), vec![(1, 5)]);
+        assert_eq!(dow_cycles(&[1, 3]), vec![(1, 1), (3, 3)]);
+        assert_eq!(cron_dows(Weekdays(0b110_0000)), vec![0, 6]);
+    }
 }
