@@ -1,0 +1,214 @@
+//! Whole-year proofs (SPEC §4.2): for every deployment of the default configuration and
+//! of adversarial fixtures (`tests/fixtures/*`), the floor KEDA enforces on the compiled
+//! triggers (`keda::timeline`, a model of robfig/cron v3 and KEDA's activation) equals
+//! the intended floor computed straight from the calendar (`calendar::intended_timeline`)
+//! at every minute of 2026, 2027 and 2028, outside the spans §2.2 does not judge.
+//! Random calendars (proptest) get the same comparison over a year.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use proptest::prelude::*;
+use scalegen::calendar::{self, Comparison};
+use scalegen::compile::compile;
+use scalegen::keda;
+use scalegen::model::Model;
+use scalegen::schedule::DeploymentSchedule;
+use scalegen::validate::model_from_strs;
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn load(dir: &Path) -> Model {
+    let territories = fs_err::read_to_string(dir.join("territories.toml")).unwrap();
+    let mut files: Vec<(String, String)> = Vec::new();
+    let cal = dir.join("calendars");
+    if cal.is_dir() {
+        let mut names: Vec<PathBuf> = fs_err::read_dir(&cal)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        names.sort();
+        for p in names {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            files.push((name, fs_err::read_to_string(&p).unwrap()));
+        }
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    model_from_strs(&territories, &refs)
+        .unwrap_or_else(|e| panic!("{}: invalid fixture:\n{e}", dir.display()))
+}
+
+/// Compares one deployment over `[from, to)`; panics with a readable report on a
+/// difference.
+fn prove(
+    model: &Model,
+    ds: &DeploymentSchedule,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Comparison {
+    let expected = calendar::intended_timeline(model, &ds.territory, &ds.workload, from, to);
+    let actual: Vec<calendar::Piece> = keda::timeline(ds, from, to)
+        .into_iter()
+        .map(|i| (i.start, i.end, i.floor))
+        .collect();
+    let excluded = calendar::not_judged(model, &ds.territory, &ds.workload, from, to);
+    let cmp = calendar::compare(&expected, &actual, &excluded, from, to);
+    if std::env::var_os("SCALEGEN_PROOF_VERBOSE").is_some() {
+        report_raw_differences(model, ds, &expected, &actual, &excluded);
+    }
+    if let Some((t, want, got)) = cmp.first_difference {
+        let tz = model.territory(&ds.territory).unwrap().timezone;
+        let mut msg = format!(
+            "{} ({}): {} differing minutes; first at {} UTC = {} local: intended {want}, KEDA {got}\ntriggers:\n",
+            ds.name,
+            ds.timezone,
+            cmp.differing,
+            t.format("%Y-%m-%d %H:%M"),
+            t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z"),
+        );
+        for tr in &ds.triggers {
+            msg.push_str(&format!(
+                "  {:<32} start `{}`  end `{}`  -> {}\n",
+                tr.name, tr.start, tr.end, tr.desired_replicas
+            ));
+        }
+        let near = |ps: &[calendar::Piece]| {
+            ps.iter()
+                .filter(|p| p.1 > t - Duration::days(2) && p.0 < t + Duration::days(2))
+                .map(|p| {
+                    format!(
+                        "    {} .. {} : {}\n",
+                        p.0.with_timezone(&tz).format("%m-%d %H:%M"),
+                        p.1.with_timezone(&tz).format("%m-%d %H:%M"),
+                        p.2
+                    )
+                })
+                .collect::<String>()
+        };
+        msg.push_str(&format!(
+            "  intended near it (local):\n{}  KEDA near it (local):\n{}",
+            near(&expected),
+            near(&actual)
+        ));
+        for s in excluded
+            .iter()
+            .filter(|s| s.end > t - Duration::days(3) && s.start < t + Duration::days(3))
+        {
+            msg.push_str(&format!(
+                "  not judged {} .. {} ({})\n",
+                s.start,
+                s.end,
+                s.reason.as_str()
+            ));
+        }
+        panic!("{msg}");
+    }
+    cmp
+}
+
+/// Prints every stretch where the timelines differ, judged or not, with the spans
+/// that excuse it (for narrowing the not-judged spans; output only).
+fn report_raw_differences(
+    model: &Model,
+    ds: &DeploymentSchedule,
+    expected: &[calendar::Piece],
+    actual: &[calendar::Piece],
+    excluded: &[calendar::Span],
+) {
+    let tz = model.territory(&ds.territory).unwrap().timezone;
+    let mut cuts: Vec<DateTime<Utc>> = expected
+        .iter()
+        .chain(actual)
+        .flat_map(|p| [p.0, p.1])
+        .collect();
+    cuts.sort();
+    cuts.dedup();
+    let at = |ps: &[calendar::Piece], t: DateTime<Utc>| {
+        ps.iter().find(|p| p.0 <= t && t < p.1).map(|p| p.2)
+    };
+    for w in cuts.windows(2) {
+        let (x, y) = (at(expected, w[0]), at(actual, w[0]));
+        if x != y {
+            let why: Vec<&str> = excluded
+                .iter()
+                .filter(|s| s.start <= w[0] && w[1] <= s.end)
+                .map(|s| s.reason.as_str())
+                .collect();
+            println!(
+                "  {}: {} .. {} local ({} min) intended {:?} KEDA {:?} excused by {:?}",
+                ds.name,
+                w[0].with_timezone(&tz).format("%Y-%m-%d %H:%M %Z"),
+                w[1].with_timezone(&tz).format("%Y-%m-%d %H:%M %Z"),
+                (w[1] - w[0]).num_minutes(),
+                x,
+                y,
+                why
+            );
+        }
+    }
+}
+
+/// Proves every deployment of `model` over 2026–2028 and returns (compared, excluded)
+/// minutes with the excluded minutes per reason.
+fn prove_all(label: &str, model: &Model) -> (i64, i64) {
+    let schedule = compile(model);
+    let (from, to) = (utc("2026-01-01T00:00:00Z"), utc("2029-01-01T00:00:00Z"));
+    let (mut compared, mut excluded) = (0, 0);
+    let mut reasons = std::collections::BTreeMap::new();
+    for ds in &schedule.deployments {
+        let cmp = prove(model, ds, from, to);
+        compared += cmp.compared;
+        excluded += cmp.excluded_total();
+        for (r, n) in cmp.excluded {
+            *reasons.entry(r.as_str()).or_insert(0) += n;
+        }
+    }
+    let triggers: Vec<String> = schedule
+        .deployments
+        .iter()
+        .map(|d| format!("{}.{}={}", d.territory, d.workload, d.triggers.len()))
+        .collect();
+    println!(
+        "{label}: {compared} minutes compared, {excluded} excluded {reasons:?}; triggers {}",
+        triggers.join(" ")
+    );
+    (compared, excluded)
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+#[test]
+fn default_config_matches_the_calendar_every_minute_2026_2028() {
+    let model = load(Path::new(env!("CARGO_MANIFEST_DIR")));
+    let (compared, excluded) = prove_all("default", &model);
+    assert_eq!(compared + excluded, 6 * (365 + 365 + 366) * 1440);
+}
+
+#[test]
+fn every_fixture_matches_the_calendar_every_minute_2026_2028() {
+    let mut dirs: Vec<PathBuf> = fs_err::read_dir(fixture(""))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("territories.toml").is_file())
+        .collect();
+    dirs.sort();
+    assert!(
+        dirs.len() >= 8,
+        "expected at least 8 fixtures, found {}",
+        dirs.len()
+    );
+    for dir in dirs {
+        let model = load(&dir);
+        prove_all(&dir.file_name().unwrap().to_string_lossy(), &model);
+    }
+}

@@ -1,0 +1,200 @@
+//! Differential proof against the real robfig/cron: the independent `cron-oracle`
+//! (shared/tools/cron-oracle, KEDA's activation on robfig/cron v3.0.1) evaluates the
+//! ScaledObjects compiled from the default configuration and every fixture, and its
+//! floors must equal `calendar::intended_timeline` at every minute of 2026–2028
+//! outside the spans §2.2 does not judge.
+//!
+//! Runs when `SCALEGEN_CRON_ORACLE` names the oracle binary (build it with
+//! `shared/tools/cron-oracle/build.sh`, which prints its path); otherwise it prints
+//! that it was skipped and passes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{DateTime, Utc};
+use scalegen::calendar::{self, Comparison, Piece};
+use scalegen::compile::compile;
+use scalegen::model::Model;
+use scalegen::schedule::Schedule;
+use scalegen::validate::model_from_strs;
+
+const FROM: &str = "2026-01-01T00:00:00Z";
+const TO: &str = "2029-01-01T00:00:00Z";
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// The configuration in `dir` (`territories.toml` + `calendars/*.toml`).
+pub fn load(dir: &Path) -> Model {
+    let territories = fs_err::read_to_string(dir.join("territories.toml")).unwrap();
+    let mut files: Vec<(String, String)> = Vec::new();
+    let cal = dir.join("calendars");
+    if cal.is_dir() {
+        let mut names: Vec<PathBuf> = fs_err::read_dir(&cal)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        names.sort();
+        for p in names {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            files.push((name, fs_err::read_to_string(&p).unwrap()));
+        }
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    model_from_strs(&territories, &refs)
+        .unwrap_or_else(|e| panic!("{}: invalid configuration:\n{e}", dir.display()))
+}
+
+fn quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap()
+}
+
+/// Minimal ScaledObjects holding only what the oracle reads (bounds and cron
+/// triggers), one file per deployment: independent of the manifest templates, so the
+/// proof is about the compiled triggers.
+fn write_scaled_objects(model: &Model, schedule: &Schedule, dir: &Path) {
+    for ds in &schedule.deployments {
+        let mut y = format!(
+            "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: {}\n  namespace: {}\nspec:\n  scaleTargetRef:\n    name: {}\n  minReplicaCount: {}\n  maxReplicaCount: {}\n  triggers:\n",
+            quote(&ds.name),
+            quote(&model.app.namespace),
+            quote(&ds.name),
+            ds.min,
+            ds.max
+        );
+        for t in &ds.triggers {
+            y.push_str(&format!(
+                "    - type: cron\n      name: {}\n      metadata:\n        timezone: {}\n        start: {}\n        end: {}\n        desiredReplicas: {}\n",
+                quote(&t.name),
+                quote(&ds.timezone),
+                quote(&t.start),
+                quote(&t.end),
+                quote(&t.desired_replicas.to_string())
+            ));
+        }
+        fs_err::write(dir.join(format!("{}.yaml", ds.name)), y).unwrap();
+    }
+}
+
+/// Runs the oracle on `dir` over 2026–2028 and returns `namespace/name` → pieces.
+pub fn run_oracle(oracle: &Path, dir: &Path) -> Vec<(String, Vec<Piece>)> {
+    let out = Command::new(oracle)
+        .args(["--from", FROM, "--to", TO, "--format", "json", "--quiet"])
+        .arg(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", oracle.display()));
+    assert!(
+        out.status.success(),
+        "cron-oracle failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("oracle JSON");
+    v["scaledObjects"]
+        .as_array()
+        .expect("scaledObjects")
+        .iter()
+        .map(|so| {
+            let pieces = so["intervals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| {
+                    (
+                        utc(i["start"].as_str().unwrap()),
+                        utc(i["end"].as_str().unwrap()),
+                        i["floor"].as_u64().unwrap() as u32,
+                    )
+                })
+                .collect();
+            (so["name"].as_str().unwrap().to_string(), pieces)
+        })
+        .collect()
+}
+
+/// Compiles the configuration in `config_dir`, lets the oracle evaluate its
+/// ScaledObjects and compares every deployment with the intended floor. Returns the
+/// comparisons by deployment name; the caller asserts.
+pub fn oracle_vs_intended(oracle: &Path, config_dir: &Path) -> Vec<(String, Comparison)> {
+    let model = load(config_dir);
+    let schedule = compile(&model);
+    let tmp = tempfile::tempdir().unwrap();
+    write_scaled_objects(&model, &schedule, tmp.path());
+    let results = run_oracle(oracle, tmp.path());
+    let (from, to) = (utc(FROM), utc(TO));
+    let mut out = Vec::new();
+    for ds in &schedule.deployments {
+        let key = format!("{}/{}", model.app.namespace, ds.name);
+        let actual = &results
+            .iter()
+            .find(|(n, _)| *n == key)
+            .unwrap_or_else(|| panic!("oracle did not report {key}"))
+            .1;
+        let expected = calendar::intended_timeline(&model, &ds.territory, &ds.workload, from, to);
+        let excluded = calendar::not_judged(&model, &ds.territory, &ds.workload, from, to);
+        let cmp = calendar::compare(&expected, actual, &excluded, from, to);
+        if let Some((t, want, got)) = cmp.first_difference {
+            let tz = model.territory(&ds.territory).unwrap().timezone;
+            eprintln!(
+                "{}: first difference at {} UTC = {} local: intended {want}, oracle {got}",
+                ds.name,
+                t.format("%Y-%m-%d %H:%M"),
+                t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z")
+            );
+            for tr in &ds.triggers {
+                eprintln!(
+                    "  {:<32} start `{}`  end `{}`  -> {}",
+                    tr.name, tr.start, tr.end, tr.desired_replicas
+                );
+            }
+        }
+        out.push((ds.name.clone(), cmp));
+    }
+    out
+}
+
+fn config_dirs() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs: Vec<PathBuf> = fs_err::read_dir(root.join("tests/fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("territories.toml").is_file())
+        .collect();
+    dirs.sort();
+    dirs.insert(0, root.to_path_buf());
+    dirs
+}
+
+#[test]
+fn oracle_agrees_with_the_calendar_every_minute_2026_2028() {
+    let Some(oracle) = std::env::var_os("SCALEGEN_CRON_ORACLE") else {
+        println!("skipped: set SCALEGEN_CRON_ORACLE");
+        return;
+    };
+    let oracle = PathBuf::from(oracle);
+    let mut failures = Vec::new();
+    for dir in config_dirs() {
+        let (mut compared, mut excluded) = (0, 0);
+        for (name, cmp) in oracle_vs_intended(&oracle, &dir) {
+            compared += cmp.compared;
+            excluded += cmp.excluded_total();
+            if cmp.differing > 0 {
+                failures.push(format!(
+                    "{}: {name}: {} minutes differ",
+                    dir.display(),
+                    cmp.differing
+                ));
+            }
+        }
+        println!(
+            "{}: {compared} minutes compared, {excluded} excluded",
+            dir.display()
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
