@@ -141,6 +141,9 @@ pub struct DeploymentPlan {
     pub saving_percent: f64,
     /// Hours at each floor, ascending.
     pub hours_by_floor: Vec<FloorHours>,
+    /// Things worth knowing, e.g. a dated campaign whose triggers also fire outside its
+    /// own dates (cron has no year).
+    pub notes: Vec<String>,
     /// Load-model totals (`null` without `baseline_rps`).
     pub load: Option<LoadSummary>,
     /// The timeline.
@@ -365,6 +368,8 @@ fn deployment_plan(
     let mut expected_rs: i64 = 0;
     let mut risk_s: i64 = 0;
     let mut peak: Option<(u32, f64, i64)> = None;
+    // Seconds in which a campaign's trigger is active on a local day outside its dates.
+    let mut outside: Vec<(&str, i64)> = Vec::new();
     let mut intervals: Vec<PlanInterval> = Vec::new();
     for seg in &segments {
         let secs = seg.end - seg.start;
@@ -388,6 +393,21 @@ fn deployment_plan(
             }
             load_rps = Some(load);
             expected = Some(e);
+        }
+        let day = ts(seg.start).with_timezone(&tz).date_naive();
+        for &i in &seg.active {
+            let t = &ds.triggers[i];
+            let own_dates = model
+                .entries
+                .iter()
+                .find(|e| e.id == t.entry_id && e.kind == t.entry_kind)
+                .is_none_or(|e| e.dates.contains(day) || e.dates.contains(day - Duration::days(1)));
+            if t.entry_kind == EntryKind::Campaign && !own_dates {
+                match outside.iter_mut().find(|(id, _)| *id == t.entry_id) {
+                    Some((_, s)) => *s += secs,
+                    None => outside.push((&t.entry_id, secs)),
+                }
+            }
         }
         let triggers: Vec<String> = seg
             .active
@@ -452,6 +472,16 @@ fn deployment_plan(
         floor_replica_hours: round2(floor_rh),
         static_replica_hours: round2(static_rh),
         saving_percent: saving(floor_rh, static_rh),
+        notes: outside
+            .iter()
+            .map(|(id, secs)| {
+                format!(
+                    "campaign `{id}` is active for {} h outside its own dates: cron has no \
+                     year, so KEDA repeats it on the same month-days until the entry is removed",
+                    thousands(round2(hours(*secs)))
+                )
+            })
+            .collect(),
         hours_by_floor: by_floor
             .into_iter()
             .map(|(floor, s)| FloorHours {
@@ -626,6 +656,9 @@ pub fn text(plan: &Plan) -> String {
         }
         for r in runs {
             let _ = writeln!(out, "  {r}");
+        }
+        for note in &d.notes {
+            let _ = writeln!(out, "  note: {note}");
         }
         if let Some(l) = &d.load {
             let _ = writeln!(

@@ -489,3 +489,29 @@ fn random_triggers_in_awkward_zones_match_the_oracle() {
     }
     compare(&cases, "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
 }
+
+#[test]
+fn compiled_default_config_matches_the_oracle_2026_to_2028() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let loaded =
+        scalegen::validate::load_model(&root.join("territories.toml"), &root.join("calendars"))
+            .unwrap_or_else(|f| panic!("default config is valid:\n{}", f.render()));
+    let schedule = scalegen::compile::compile(&loaded.model);
+    assert!(!schedule.deployments.is_empty());
+    let cases: Vec<Case> = schedule
+        .deployments
+        .iter()
+        .map(|d| Case {
+            name: d.name.clone(),
+            tz: d.timezone.clone(),
+            min: d.min,
+            max: d.max,
+            triggers: d
+                .triggers
+                .iter()
+                .map(|t| (t.start.clone(), t.end.clone(), t.desired_replicas))
+                .collect(),
+        })
+        .collect();
+    compare(&cases, "2026-01-01T00:00:00Z", "2029-01-01T00:00:00Z");
+}
