@@ -92,7 +92,7 @@ pub enum Location {
 
 /// A parsed 5-field cron expression (robfig's `SpecSchedule` with seconds fixed at 0).
 ///
-/// Each field is a bit set (bit n = value n) plus [`STAR_BIT`] when written `*`/`?`.
+/// Each field is a bit set (bit n = value n) plus bit 63 (robfig's `starBit`) when written `*`/`?`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schedule {
     /// Minutes 0–59.
