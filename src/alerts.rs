@@ -37,6 +37,8 @@ pub const RULE_FILE: &str = "monitoring/prometheusrule-scaling.yaml";
 pub const TEST_FILE: &str = "monitoring/prometheusrule-scaling.test.yaml";
 /// Path of the postgres_exporter custom queries.
 pub const EXPORTER_FILE: &str = "monitoring/postgres-exporter-queries.yaml";
+/// Path of the Grafana dashboard ConfigMap.
+pub const DASHBOARD_FILE: &str = "monitoring/grafana-dashboard.yaml";
 
 /// p95 over the (territory, workload) target.
 pub const P95_OVER_TARGET: &str = "ScalingP95OverTarget";
@@ -884,7 +886,8 @@ pub fn go_template_text(s: &str) -> String {
 
 // ------------------------------------------------------------------ rendering
 
-/// Renders the PrometheusRule, its promtool tests and the postgres_exporter queries.
+/// Renders the PrometheusRule, its promtool tests, the postgres_exporter queries and the
+/// Grafana dashboard.
 pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
     let groups = catalog(r.model, r.schedule);
     let rules = RuleFileContext {
@@ -907,6 +910,12 @@ pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
             exporter_queries(),
             EXPORTER_FILE,
             false,
+        )?,
+        r.file(
+            "grafana-dashboard.yaml.j2",
+            dashboard::context(r.model),
+            DASHBOARD_FILE,
+            true,
         )?,
     ])
 }
@@ -1477,5 +1486,289 @@ mod promtool {
             alert_tests,
             promql_tests,
         }
+    }
+}
+
+/// The Grafana dashboard (SPEC §3): per deployment p95 against its target and the emergency
+/// threshold, replicas against min, max and the active seasonal floor, and throughput against
+/// what the replicas can serve; then the NOTIFY queue, the journal and KEDA's errors. The
+/// queries are the alerts' own expressions, so a panel shows exactly what an alert sees.
+mod dashboard {
+    use super::*;
+    use serde_json::{json, Value as Json};
+
+    /// Context of `grafana-dashboard.yaml.j2`.
+    #[derive(Serialize)]
+    pub struct DashboardContext {
+        /// ConfigMap name.
+        name: String,
+        /// Namespace.
+        namespace: String,
+        /// App name (label).
+        app: String,
+        /// Data key of the dashboard JSON.
+        key: String,
+        /// The dashboard JSON as a YAML literal block body, indented by four spaces.
+        json_block: minijinja::Value,
+    }
+
+    /// The ConfigMap context for `model`.
+    pub fn context(model: &Model) -> DashboardContext {
+        let json = serde_json::to_string_pretty(&dashboard(model)).expect("JSON value");
+        DashboardContext {
+            name: format!("{}-scaling-dashboard", model.app.name),
+            namespace: model.app.namespace.clone(),
+            app: model.app.name.clone(),
+            key: format!("{}-scaling.json", model.app.name),
+            json_block: minijinja::Value::from_safe_string(literal_block(&json, 4)),
+        }
+    }
+
+    /// `text` as the body of a YAML literal block: every line indented, and the characters
+    /// YAML would read as line breaks or a byte-order mark written as JSON `\u` escapes
+    /// (serde_json leaves them raw; inside JSON strings the escape means the same).
+    fn literal_block(text: &str, indent: usize) -> String {
+        let pad = " ".repeat(indent);
+        text.replace('\u{2028}', "\\u2028")
+            .replace('\u{2029}', "\\u2029")
+            .replace('\u{85}', "\\u0085")
+            .replace('\u{feff}', "\\ufeff")
+            .lines()
+            .map(|l| format!("{pad}{l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn target(expr: String, legend: &str) -> Json {
+        json!({
+            "datasource": {"type": "prometheus", "uid": "${datasource}"},
+            "expr": expr,
+            "legendFormat": legend,
+        })
+    }
+
+    fn panel(id: &mut u32, title: String, unit: &str, targets: Vec<Json>, x: u32, y: u32) -> Json {
+        *id += 1;
+        json!({
+            "id": *id,
+            "type": "timeseries",
+            "title": title,
+            "datasource": {"type": "prometheus", "uid": "${datasource}"},
+            "gridPos": {"h": 8, "w": 8, "x": x, "y": y},
+            "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
+            "targets": targets,
+        })
+    }
+
+    fn row(id: &mut u32, title: String, y: u32) -> Json {
+        *id += 1;
+        json!({
+            "id": *id,
+            "type": "row",
+            "title": title,
+            "collapsed": false,
+            "gridPos": {"h": 1, "w": 24, "x": 0, "y": y},
+            "panels": [],
+        })
+    }
+
+    fn dashboard(model: &Model) -> Json {
+        let ns = model.app.namespace.as_str();
+        let mut id = 0;
+        let mut y = 0;
+        let mut panels = Vec::new();
+        for t in &model.territories {
+            panels.push(row(&mut id, format!("{} — {}", t.code, t.name), y));
+            y += 1;
+            for w in &model.workloads {
+                let Some(b) = t.workload(&w.name) else {
+                    continue;
+                };
+                let name = model.deployment_name(t, &w.name);
+                let hpa = format!("keda-hpa-{name}");
+                let hpa_labels = [("namespace", ns), ("horizontalpodautoscaler", hpa.as_str())];
+                let cron = |metric: &str| {
+                    format!(
+                        "{metric}{{scaledObject={},metric=~{}}}",
+                        promql_string(&name),
+                        promql_string(KEDA_CRON_METRIC_REGEX)
+                    )
+                };
+                let throughput = format!(
+                    "sum(rate({}[{SLOW_RATE_WINDOW}]))",
+                    selector(
+                        &format!("{HTTP_METRIC}_count"),
+                        &[
+                            ("namespace", ns),
+                            ("territory", &t.code),
+                            ("workload", &w.name)
+                        ]
+                    )
+                );
+                let current = format!("max({})", selector(HPA_CURRENT_METRIC, &hpa_labels));
+                panels.push(panel(
+                    &mut id,
+                    format!("{name}: p95 latency"),
+                    "s",
+                    vec![
+                        target(p95_expr(ns, &t.code, &w.name), "p95"),
+                        target(format!("vector({})", seconds_from_ms(b.p95_ms)), "target"),
+                        target(
+                            format!("vector({})", seconds_from_ms(model.alerts.emergency_p95_ms)),
+                            "emergency",
+                        ),
+                    ],
+                    0,
+                    y,
+                ));
+                panels.push(panel(
+                    &mut id,
+                    format!("{name}: replicas"),
+                    "short",
+                    vec![
+                        target(current.clone(), "current"),
+                        target(
+                            format!(
+                                "max({} and on(scaledObject, metric) ({} == 1))",
+                                cron(KEDA_VALUE_METRIC),
+                                cron(KEDA_ACTIVE_METRIC)
+                            ),
+                            "seasonal floor",
+                        ),
+                        target(format!("vector({})", b.min), "min"),
+                        target(format!("vector({})", b.max), "max"),
+                    ],
+                    8,
+                    y,
+                ));
+                panels.push(panel(
+                    &mut id,
+                    format!("{name}: throughput"),
+                    "reqps",
+                    vec![
+                        target(throughput, "requests/s"),
+                        target(
+                            format!("{current} * {}", decimal(b.rps_per_replica)),
+                            "capacity of current replicas",
+                        ),
+                        target(
+                            format!("vector({})", decimal(f64::from(b.max) * b.rps_per_replica)),
+                            "capacity at max",
+                        ),
+                    ],
+                    16,
+                    y,
+                ));
+                y += 8;
+            }
+        }
+        panels.push(row(&mut id, "Events and KEDA".to_string(), y));
+        y += 1;
+        let a = &model.alerts;
+        panels.push(panel(
+            &mut id,
+            "NOTIFY queue usage".to_string(),
+            "percentunit",
+            vec![
+                target(format!("max({NOTIFY_USAGE_METRIC})"), "usage"),
+                target(
+                    format!("vector({})", decimal(a.notify_queue_warning)),
+                    "warning",
+                ),
+                target(
+                    format!("vector({})", decimal(a.notify_queue_critical)),
+                    "critical",
+                ),
+            ],
+            0,
+            y,
+        ));
+        panels.push(panel(
+            &mut id,
+            "Journal: oldest pending event".to_string(),
+            "s",
+            vec![
+                target(
+                    format!("max by (territory) ({JOURNAL_OLDEST_METRIC})"),
+                    "{{territory}}",
+                ),
+                target(format!("vector({})", a.outbox_lag_seconds), "limit"),
+            ],
+            8,
+            y,
+        ));
+        panels.push(panel(
+            &mut id,
+            "Journal: pending and stuck events".to_string(),
+            "short",
+            vec![
+                target(
+                    format!("max by (territory) ({JOURNAL_PENDING_METRIC})"),
+                    "pending {{territory}}",
+                ),
+                target(
+                    format!("max by (territory) ({JOURNAL_STUCK_METRIC})"),
+                    "stuck {{territory}}",
+                ),
+            ],
+            16,
+            y,
+        ));
+        y += 8;
+        let names: Vec<String> = model
+            .territories
+            .iter()
+            .flat_map(|t| {
+                model
+                    .workloads
+                    .iter()
+                    .map(move |w| model.deployment_name(t, &w.name))
+            })
+            .collect();
+        let errors = if model.app.keda_version
+            >= (crate::model::KedaVersion {
+                major: 2,
+                minor: 14,
+            }) {
+            "keda_scaler_detail_errors_total"
+        } else {
+            "keda_scaler_errors"
+        };
+        panels.push(panel(
+            &mut id,
+            "KEDA scaler errors".to_string(),
+            "short",
+            vec![target(
+                format!(
+                    "sum by (scaledObject, scaler) (rate({errors}{{scaledObject=~{}}}[{SLOW_RATE_WINDOW}]))",
+                    promql_string(&names.join("|"))
+                ),
+                "{{scaledObject}} {{scaler}}",
+            )],
+            0,
+            y,
+        ));
+        let uid: String = format!("scalegen-{}", model.app.name)
+            .chars()
+            .take(40)
+            .collect();
+        json!({
+            "title": format!("{} seasonal scaling", model.app.name),
+            "uid": uid,
+            "description": "Generated by scalegen: floors, latency, capacity and event resilience per territory and workload.",
+            "tags": ["scalegen", "keda", "seasonal-scaling"],
+            "editable": false,
+            "schemaVersion": 39,
+            "time": {"from": "now-7d", "to": "now"},
+            "refresh": "1m",
+            "templating": {"list": [{
+                "name": "datasource",
+                "label": "Prometheus",
+                "type": "datasource",
+                "query": "prometheus",
+            }]},
+            "annotations": {"list": []},
+            "panels": panels,
+        })
     }
 }

@@ -460,9 +460,10 @@ fn exporter_queries_produce_every_database_metric_the_alerts_use() {
 }
 
 #[test]
-fn only_the_rule_manifest_is_a_kustomize_resource() {
+fn kustomization_lists_rule_and_dashboard_but_not_tests_or_queries() {
     let (_, _, files) = render_default();
     assert!(file(&files, alerts::RULE_FILE).kustomize);
+    assert!(file(&files, alerts::DASHBOARD_FILE).kustomize);
     assert!(!file(&files, alerts::TEST_FILE).kustomize);
     assert!(!file(&files, alerts::EXPORTER_FILE).kustomize);
 }
@@ -679,5 +680,106 @@ fn promtool_tests_catch_a_tampered_threshold() {
             &[Path::new("--test"), &dir.path().join(alerts::TEST_FILE)],
         );
         assert!(!ok, "tests still pass with `{to}`:\n{out}");
+    }
+}
+
+// ------------------------------------------------------------------ dashboard
+
+fn dashboard_json(files: &[RenderedFile]) -> serde_json::Value {
+    let doc = yaml(&file(files, alerts::DASHBOARD_FILE).contents);
+    assert_eq!(s(&doc, "kind"), "ConfigMap");
+    assert_eq!(
+        doc["metadata"]["labels"]["grafana_dashboard"].as_str(),
+        Some("1")
+    );
+    let data = doc["data"].as_mapping().unwrap();
+    assert_eq!(data.len(), 1);
+    let text = data.values().next().unwrap().as_str().unwrap();
+    serde_json::from_str(text).expect("dashboard JSON parses")
+}
+
+#[test]
+fn dashboard_shows_what_the_alerts_see() {
+    let (m, _, files) = render_default();
+    assert!(file(&files, alerts::DASHBOARD_FILE).kustomize);
+    let dash = dashboard_json(&files);
+    let exprs: Vec<String> = dash["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["targets"].as_array().cloned().unwrap_or_default())
+        .map(|t| t["expr"].as_str().unwrap().to_string())
+        .collect();
+    for t in &m.territories {
+        for w in &m.workloads {
+            let p95 = alerts::p95_expr(&m.app.namespace, &t.code, &w.name);
+            assert!(
+                exprs.contains(&p95),
+                "no p95 panel for {}/{}",
+                t.code,
+                w.name
+            );
+        }
+    }
+    assert!(exprs.contains(&"vector(0.5)".to_string()), "emergency line");
+    assert!(exprs.contains(&"max(scaling_notify_queue_usage_ratio)".to_string()));
+}
+
+#[test]
+fn dashboard_json_survives_any_display_name() {
+    let (t, c) = default_sources();
+    let mut m = model(&t, &c);
+    let hostile = "A\u{2028}B\u{2029}C\u{85}D\u{feff}E \"q\" \\ {{ x }} | #: - '";
+    m.territories[0].name = hostile.to_string();
+    let (_, files) = render(&m);
+    let dash = dashboard_json(&files);
+    let titles: Vec<&str> = dash["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["title"].as_str())
+        .collect();
+    assert!(
+        titles.contains(&format!("AT — {hostile}").as_str()),
+        "{titles:?}"
+    );
+}
+
+#[test]
+fn monitoring_manifests_validate_against_upstream_schemas() {
+    let script = root().join("../shared/tools/validate-manifests/run.sh");
+    if !script.exists() {
+        println!("skipped: {} not found", script.display());
+        return;
+    }
+    let has_node = Command::new("sh")
+        .args(["-c", "command -v node && command -v npm"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_node {
+        println!("skipped: node/npm not installed (run.sh needs them)");
+        return;
+    }
+    for (label, files) in [
+        ("default", render_default().2),
+        ("odd", odd().2),
+        ("plain", plain().2),
+    ] {
+        let dir = write_out(&files);
+        let out = Command::new(&script)
+            .arg(dir.path().join(alerts::RULE_FILE))
+            .arg(dir.path().join(alerts::DASHBOARD_FILE))
+            .output()
+            .expect("run run.sh");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success(),
+            "{label}: schema validation failed:\n{text}"
+        );
+        println!("{label}: {}", text.lines().last().unwrap_or(""));
     }
 }
