@@ -546,7 +546,7 @@ impl Builder<'_> {
             replicas(b.max),
             b.p95_ms
         ));
-        rule.threshold = format!("{} and p95 > {} ms", replicas(b.max), b.p95_ms);
+        rule.threshold = format!("{} (max) and p95 > {} ms", replicas(b.max), b.p95_ms);
         rule.probe = Probe::Capacity {
             territory: t.code.clone(),
             workload: w.name.clone(),

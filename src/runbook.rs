@@ -361,7 +361,7 @@ fn rules_table(rules: &[&Rule]) -> String {
 fn comparison(rule: &Rule) -> String {
     match rule.spec.name {
         alerts::P95_OVER_TARGET | alerts::P95_EMERGENCY => format!("p95 > {}", rule.threshold),
-        alerts::AT_MAX_REPLICAS => format!("replicas = {}", rule.threshold),
+        alerts::AT_MAX_REPLICAS => format!("at {}", rule.threshold),
         alerts::NOTIFY_QUEUE_WARNING | alerts::NOTIFY_QUEUE_CRITICAL => {
             format!("queue usage > {}", rule.threshold)
         }
