@@ -808,6 +808,11 @@ fn nudge_up(threshold: f64) -> f64 {
     round9(threshold + (0.001_f64).min((1.0 - threshold) / 2.0))
 }
 
+/// `x` rounded to 12 significant digits: drops float noise at any magnitude.
+fn significant(x: f64) -> f64 {
+    format!("{x:.11e}").parse().unwrap_or(x)
+}
+
 fn round9(x: f64) -> f64 {
     (x * 1e9).round() / 1e9
 }
@@ -1247,7 +1252,7 @@ mod promtool {
     fn counter(series: String, per_minute: f64, samples: u64) -> Series {
         Series {
             series,
-            values: format!("0+{}x{samples}", decimal(round9(per_minute))),
+            values: format!("0+{}x{samples}", decimal(significant(per_minute))),
         }
     }
 
@@ -1770,5 +1775,66 @@ mod dashboard {
             "annotations": {"list": []},
             "panels": panels,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn promql_strings_escape_quotes_backslashes_and_controls() {
+        assert_eq!(promql_string("DE"), r#""DE""#);
+        assert_eq!(promql_string(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(promql_string("x\ny\u{7}"), r#""x\ny\u0007""#);
+        assert_eq!(
+            selector("m", &[("a", "1"), ("le", "+Inf")]),
+            r#"m{a="1",le="+Inf"}"#
+        );
+    }
+
+    #[test]
+    fn go_template_text_leaves_no_action_open() {
+        assert_eq!(go_template_text("plain"), "plain");
+        assert_eq!(go_template_text("a{{b}}"), r#"a{{ "{" }}{{ "{" }}b}}"#);
+        let a = Annotation(vec![
+            Piece::Text("x {{ $y }} of ".into()),
+            Piece::Label("scaler"),
+        ]);
+        assert_eq!(
+            a.template(),
+            r#"x {{ "{" }}{{ "{" }} $y }} of {{ $labels.scaler }}"#
+        );
+        assert_eq!(
+            a.expand(&[("scaler".into(), "throughput".into())]),
+            "x {{ $y }} of throughput"
+        );
+    }
+
+    #[test]
+    fn numbers_are_written_without_float_noise() {
+        assert_eq!(seconds_from_ms(300), "0.3");
+        assert_eq!(seconds_from_ms(1), "0.001");
+        assert_eq!(seconds_from_ms(1250), "1.25");
+        assert_eq!(seconds_from_ms(2000), "2");
+        assert_eq!(percent(0.7), "70 %");
+        assert_eq!(percent(0.333), "33.3 %");
+        assert_eq!(
+            decimal(significant(0.2 * 2.0 * 80.0 * 0.99 * 60.0)),
+            "1900.8"
+        );
+        assert_eq!(decimal(significant(1e-12 * 0.99)), "0.00000000000099");
+        assert_eq!(nudge_up(0.7), 0.701);
+        assert_eq!(nudge_up(0.9995), 0.99975);
+    }
+
+    #[test]
+    fn every_alert_name_is_unique_and_anchors_are_lower_case_names() {
+        let names: std::collections::BTreeSet<&str> = ALERTS.iter().map(|a| a.name).collect();
+        assert_eq!(names.len(), ALERTS.len());
+        for a in ALERTS {
+            assert_eq!(a.anchor(), a.name.to_ascii_lowercase());
+            assert!(a.name.chars().all(|c| c.is_ascii_alphanumeric()));
+        }
     }
 }
