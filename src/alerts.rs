@@ -766,7 +766,11 @@ impl Builder<'_> {
              scalegen render, review and merge the diff.",
             e.kind, e.entry_id, e.entry_name, e.last_day
         ));
-        rule.threshold = format!("after {} (unix {})", e.last_day, e.expires_at_unix);
+        let instant = chrono::DateTime::from_timestamp(e.expires_at_unix, 0)
+            .map_or_else(String::new, |d| {
+                d.format("%Y-%m-%d %H:%M UTC, ").to_string()
+            });
+        rule.threshold = format!("time after {instant}unix {}", e.expires_at_unix);
         rule.probe = Probe::Expiry {
             unix: e.expires_at_unix,
         };
