@@ -123,6 +123,22 @@ impl OffsetChange {
         let b = self.wall_before();
         shift % 3600 == 0 && b.minute() == 0 && b.second() == 0
     }
+
+    /// Whether this is a forward change whose gap swallows a local midnight. robfig's
+    /// hour walk then passes from one day into the next without seeing hour 0, so it
+    /// does not check the new day against the day fields and can fire on a day the
+    /// expression excludes.
+    pub fn skips_midnight(&self) -> bool {
+        let (b, a) = (self.wall_before(), self.wall_after());
+        let midnight = chrono::NaiveTime::MIN;
+        a > b && (b.time() == midnight || (b.date() < a.date() && a.time() != midnight))
+    }
+
+    /// Whether robfig/cron's `Next` stays regular around this change (hour-aligned and
+    /// not skipping midnight); otherwise its search anomalies are not judged (§2.2).
+    pub fn is_robfig_regular(&self) -> bool {
+        self.is_hour_aligned() && !self.skips_midnight()
+    }
 }
 
 fn offset_secs(tz: Tz, unix: i64) -> i32 {
@@ -359,7 +375,9 @@ pub enum NotJudged {
     /// A window boundary whose wall time does not exist or is ambiguous that day.
     DstEdge,
     /// robfig/cron's search anomalies around an offset change that is not a whole
-    /// hour on the hour (Australia/Lord_Howe, Pacific/Chatham).
+    /// hour on the hour (Australia/Lord_Howe, Pacific/Chatham) or that skips a local
+    /// midnight (America/Santiago, Africa/Cairo, …): the local day before the change
+    /// and the day of it.
     DstAnomaly,
     /// A recurring range ending `02-28` (after blackouts: Feb 28 and Feb 29 differ)
     /// whose windows end on the next day: Feb 29 and Mar 1 of leap years.
@@ -532,7 +550,7 @@ fn dst_edges(
 }
 
 fn dst_anomalies(tz: Tz, changes: &[OffsetChange], out: &mut Vec<Span>) {
-    for c in changes.iter().filter(|c| !c.is_hour_aligned()) {
+    for c in changes.iter().filter(|c| !c.is_robfig_regular()) {
         // From the start of the local day before the change to the end of its day.
         let day = c.wall_before().date();
         let start = first_instant_at_or_after(tz, ndt_of(day - Duration::days(1), 0));
@@ -606,23 +624,24 @@ fn leap_edges(
     }
 }
 
-/// The local days `[day, day + n)` of `tz` as a span.
-fn day_span(tz: Tz, day: NaiveDate, n: i64, reason: NotJudged) -> Span {
-    Span {
-        start: first_instant_at_or_after(tz, ndt_of(day, 0)),
-        end: first_instant_at_or_after(tz, ndt_of(day + Duration::days(n), 0)),
-        reason,
-    }
-}
-
-/// Month-day `(month, day)` in `year`, with Feb 29 of a common year widened to
-/// Feb 28..Mar 1 (the month-days around it).
-fn projected(year: i32, month: u32, day: u32) -> Option<(NaiveDate, i64)> {
-    match NaiveDate::from_ymd_opt(year, month, day) {
-        Some(d) => Some((d, 1)),
-        None if month == 2 && day == 29 => NaiveDate::from_ymd_opt(year, 2, 28).map(|d| (d, 2)),
-        None => None,
-    }
+/// The span where dated day `x`'s window (ending `extra` days later) recurs in
+/// `year`: from its month-day to the day after its end's month-day. Feb 29 of a
+/// common year widens to Feb 28 (start) or Mar 1 (end).
+fn recurrence_span(tz: Tz, year: i32, x: NaiveDate, extra: i64) -> Option<Span> {
+    let project = |d: NaiveDate, y: i32, late: bool| {
+        NaiveDate::from_ymd_opt(y, d.month(), d.day()).or_else(|| {
+            let day = if late { (3, 1) } else { (2, 28) };
+            NaiveDate::from_ymd_opt(y, day.0, day.1)
+        })
+    };
+    let last = x + Duration::days(extra);
+    let a = project(x, year, false)?;
+    let b = project(last, year + (last.year() - x.year()), true)?;
+    Some(Span {
+        start: first_instant_at_or_after(tz, ndt_of(a, 0)),
+        end: first_instant_at_or_after(tz, ndt_of(b + Duration::days(1), 0)),
+        reason: NotJudged::DatedRecurrence,
+    })
 }
 
 fn dated_recurrence(
@@ -649,9 +668,7 @@ fn dated_recurrence(
                         continue;
                     }
                     for &y in years.iter().filter(|&&y| y != x.year()) {
-                        if let Some((d, n)) = projected(y, x.month(), x.day()) {
-                            out.push(day_span(tz, d, n + extra, NotJudged::DatedRecurrence));
-                        }
+                        out.extend(recurrence_span(tz, y, x, extra));
                     }
                 }
             }
@@ -667,17 +684,12 @@ fn dated_recurrence(
                         continue;
                     };
                     for x in days(from, to) {
+                        let md = NaiveDate::from_ymd_opt(2028, x.month(), x.day()).expect("valid");
+                        if !e.dates.contains(md) {
+                            continue;
+                        }
                         for &y in years.iter().filter(|&&y| y != x.year()) {
-                            if let Some((d, n)) = projected(y, x.month(), x.day()) {
-                                if e.dates.contains(d) || n > 1 {
-                                    out.push(day_span(
-                                        tz,
-                                        d,
-                                        n + extra,
-                                        NotJudged::DatedRecurrence,
-                                    ));
-                                }
-                            }
+                            out.extend(recurrence_span(tz, y, x, extra));
                         }
                     }
                 }

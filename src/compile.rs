@@ -21,7 +21,11 @@
 //! - `dom` and `dow` are never both restricted (robfig ORs them): weekday filters use
 //!   `* months dow` (whole months, which validation requires);
 //! - whole days (`00:00-24:00`) compile to one continuous trigger per run of days
-//!   (`0 0 1 9 *` → `0 0 16 10 *`), since a daily start at midnight would cut them;
+//!   (`0 0 1 9 *` → `0 0 16 10 *`), except in zones that skip midnight on some day:
+//!   robfig would miss a skipped run boundary and keep the trigger active for a year,
+//!   so there they are per-day windows like any other hours (daily start at 00:00,
+//!   ends on the following days; a start and an end at the same instant keep
+//!   consecutive days continuous);
 //! - a start time that does not exist on some day of the zone (spring forward) also
 //!   fires one hour earlier: robfig skips the real one and the end would otherwise
 //!   keep the trigger active since the previous day. The early firing is harmless on
@@ -108,12 +112,18 @@ pub fn entry_pairs(
     commas: bool,
     gaps: &mut GapCache,
 ) -> Vec<CronPair> {
+    // Continuous whole-day triggers fire only at the ends of their runs; where the
+    // zone skips midnight on some day, robfig would miss such a boundary and keep the
+    // trigger active for a year, so those zones get per-day windows (daily starts).
+    let continuous = e.hours.is_whole_day() && !gaps.may_skip(t.timezone, 0);
     let pairs = match e.dates {
-        DateRange::Recurring { .. } if !e.days.is_all() => weekday_pairs(model, e, t, commas, gaps),
-        DateRange::Recurring { .. } if e.hours.is_whole_day() => {
+        DateRange::Recurring { .. } if !e.days.is_all() => {
+            weekday_pairs(model, e, t, commas, continuous, gaps)
+        }
+        DateRange::Recurring { .. } if continuous => {
             recurring_whole_day_pairs(&recurring_days(model, e, &t.code))
         }
-        DateRange::Dated { .. } if e.hours.is_whole_day() => {
+        DateRange::Dated { .. } if continuous => {
             dated_whole_day_pairs(&dated_days(model, e, &t.code), commas)
         }
         _ => {
@@ -279,7 +289,9 @@ fn rectangles(g: &Grid, commas: bool) -> Vec<(String, String)> {
     }
     let mut out: Vec<((u32, u32), String, String)> = Vec::new();
     if commas {
-        let mut groups: Vec<(Vec<(u32, u32)>, Vec<u32>)> = Vec::new();
+        // (day ranges, months having exactly them)
+        type Group = (Vec<(u32, u32)>, Vec<u32>);
+        let mut groups: Vec<Group> = Vec::new();
         for (i, rs) in runs.iter().enumerate() {
             if rs.is_empty() {
                 continue;
@@ -324,7 +336,7 @@ fn rectangles(g: &Grid, commas: bool) -> Vec<(String, String)> {
             }
         }
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.sort_by_key(|r| r.0);
     out.into_iter().map(|(_, d, m)| (d, m)).collect()
 }
 
@@ -385,6 +397,7 @@ fn weekday_pairs(
     e: &Entry,
     t: &Territory,
     commas: bool,
+    continuous: bool,
     gaps: &mut GapCache,
 ) -> Vec<CronPair> {
     let b = recurring_days(model, e, &t.code);
@@ -403,7 +416,7 @@ fn weekday_pairs(
         // Runs of months; December to January is two runs (robfig ranges ascend).
         runs_text(&months)
     };
-    if e.hours.is_whole_day() {
+    if continuous {
         // Only a whole year can end a weekday's window on the next day (validation).
         // One trigger per cyclic run of weekdays: Saturday 00:00 → Monday 00:00.
         return dow_cycles(&dows)

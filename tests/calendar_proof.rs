@@ -10,11 +10,15 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
 use scalegen::calendar::{self, Comparison};
+use scalegen::compile::check_expressible;
 use scalegen::compile::compile;
 use scalegen::keda;
 use scalegen::model::Model;
 use scalegen::schedule::DeploymentSchedule;
 use scalegen::validate::model_from_strs;
+
+#[path = "fixtures/random_calendar.rs"]
+mod random_calendar;
 
 fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -52,6 +56,16 @@ fn prove(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Comparison {
+    try_prove(model, ds, from, to).unwrap_or_else(|msg| panic!("{msg}"))
+}
+
+/// [`prove`] returning the report instead of panicking.
+fn try_prove(
+    model: &Model,
+    ds: &DeploymentSchedule,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Comparison, String> {
     let expected = calendar::intended_timeline(model, &ds.territory, &ds.workload, from, to);
     let actual: Vec<calendar::Piece> = keda::timeline(ds, from, to)
         .into_iter()
@@ -107,9 +121,9 @@ fn prove(
                 s.reason.as_str()
             ));
         }
-        panic!("{msg}");
+        return Err(msg);
     }
-    cmp
+    Ok(cmp)
 }
 
 /// Prints every stretch where the timelines differ, judged or not, with the spans
@@ -210,5 +224,29 @@ fn every_fixture_matches_the_calendar_every_minute_2026_2028() {
     for dir in dirs {
         let model = load(&dir);
         prove_all(&dir.file_name().unwrap().to_string_lossy(), &model);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Random calendars (zones, ranges, hours, weekday filters, blackouts, floors):
+    /// the compiled triggers agree with the calendar over one year.
+    #[test]
+    fn random_calendars_compile_exactly(seed in any::<u64>(), year in 2026i32..=2028) {
+        let (territories, calendars) = random_calendar::generate(seed);
+        let refs: Vec<(&str, &str)> = calendars.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let model = model_from_strs(&territories, &refs);
+        prop_assume!(model.is_ok());
+        let model = model.unwrap();
+        prop_assume!(check_expressible(&model).is_empty());
+        let from = utc(&format!("{year}-01-01T00:00:00Z"));
+        let to = utc(&format!("{}-01-01T00:00:00Z", year + 1));
+        let schedule = compile(&model);
+        for ds in &schedule.deployments {
+            if let Err(msg) = try_prove(&model, ds, from, to) {
+                prop_assert!(false, "seed {seed}:\n{territories}\n{}\n{msg}", calendars[0].1);
+            }
+        }
     }
 }

@@ -12,11 +12,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{DateTime, Utc};
+use proptest::prelude::*;
 use scalegen::calendar::{self, Comparison, Piece};
+use scalegen::compile::check_expressible;
 use scalegen::compile::compile;
 use scalegen::model::Model;
 use scalegen::schedule::Schedule;
 use scalegen::validate::model_from_strs;
+
+#[path = "fixtures/random_calendar.rs"]
+mod random_calendar;
 
 const FROM: &str = "2026-01-01T00:00:00Z";
 const TO: &str = "2029-01-01T00:00:00Z";
@@ -83,8 +88,18 @@ fn write_scaled_objects(model: &Model, schedule: &Schedule, dir: &Path) {
 
 /// Runs the oracle on `dir` over 2026–2028 and returns `namespace/name` → pieces.
 pub fn run_oracle(oracle: &Path, dir: &Path) -> Vec<(String, Vec<Piece>)> {
+    run_oracle_range(oracle, dir, FROM, TO)
+}
+
+/// [`run_oracle`] over `[from, to)` (RFC 3339).
+pub fn run_oracle_range(
+    oracle: &Path,
+    dir: &Path,
+    from: &str,
+    to: &str,
+) -> Vec<(String, Vec<Piece>)> {
     let out = Command::new(oracle)
-        .args(["--from", FROM, "--to", TO, "--format", "json", "--quiet"])
+        .args(["--from", from, "--to", to, "--format", "json", "--quiet"])
         .arg(dir)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", oracle.display()));
@@ -118,15 +133,24 @@ pub fn run_oracle(oracle: &Path, dir: &Path) -> Vec<(String, Vec<Piece>)> {
 }
 
 /// Compiles the configuration in `config_dir`, lets the oracle evaluate its
-/// ScaledObjects and compares every deployment with the intended floor. Returns the
-/// comparisons by deployment name; the caller asserts.
+/// ScaledObjects and compares every deployment with the intended floor over
+/// 2026–2028. Returns the comparisons by deployment name; the caller asserts.
 pub fn oracle_vs_intended(oracle: &Path, config_dir: &Path) -> Vec<(String, Comparison)> {
-    let model = load(config_dir);
-    let schedule = compile(&model);
+    oracle_vs_intended_model(oracle, &load(config_dir), FROM, TO)
+}
+
+/// [`oracle_vs_intended`] for a model over `[from, to)` (RFC 3339).
+pub fn oracle_vs_intended_model(
+    oracle: &Path,
+    model: &Model,
+    from_s: &str,
+    to_s: &str,
+) -> Vec<(String, Comparison)> {
+    let schedule = compile(model);
     let tmp = tempfile::tempdir().unwrap();
-    write_scaled_objects(&model, &schedule, tmp.path());
-    let results = run_oracle(oracle, tmp.path());
-    let (from, to) = (utc(FROM), utc(TO));
+    write_scaled_objects(model, &schedule, tmp.path());
+    let results = run_oracle_range(oracle, tmp.path(), from_s, to_s);
+    let (from, to) = (utc(from_s), utc(to_s));
     let mut out = Vec::new();
     for ds in &schedule.deployments {
         let key = format!("{}/{}", model.app.namespace, ds.name);
@@ -135,8 +159,8 @@ pub fn oracle_vs_intended(oracle: &Path, config_dir: &Path) -> Vec<(String, Comp
             .find(|(n, _)| *n == key)
             .unwrap_or_else(|| panic!("oracle did not report {key}"))
             .1;
-        let expected = calendar::intended_timeline(&model, &ds.territory, &ds.workload, from, to);
-        let excluded = calendar::not_judged(&model, &ds.territory, &ds.workload, from, to);
+        let expected = calendar::intended_timeline(model, &ds.territory, &ds.workload, from, to);
+        let excluded = calendar::not_judged(model, &ds.territory, &ds.workload, from, to);
         let cmp = calendar::compare(&expected, actual, &excluded, from, to);
         if let Some((t, want, got)) = cmp.first_difference {
             let tz = model.territory(&ds.territory).unwrap().timezone;
@@ -197,4 +221,26 @@ fn oracle_agrees_with_the_calendar_every_minute_2026_2028() {
         );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Random calendars through the real robfig/cron (one oracle run per case).
+    #[test]
+    fn oracle_agrees_on_random_calendars(seed in any::<u64>(), year in 2026i32..=2028) {
+        let Some(oracle) = std::env::var_os("SCALEGEN_CRON_ORACLE") else {
+            return Ok(());
+        };
+        let (territories, calendars) = random_calendar::generate(seed);
+        let refs: Vec<(&str, &str)> = calendars.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let model = model_from_strs(&territories, &refs);
+        prop_assume!(model.is_ok());
+        let model = model.unwrap();
+        prop_assume!(check_expressible(&model).is_empty());
+        let (from, to) = (format!("{year}-01-01T00:00:00Z"), format!("{}-01-01T00:00:00Z", year + 1));
+        for (name, cmp) in oracle_vs_intended_model(Path::new(&oracle), &model, &from, &to) {
+            prop_assert!(cmp.differing == 0, "seed {seed} {name}: {} minutes differ\n{territories}\n{}", cmp.differing, calendars[0].1);
+        }
+    }
 }
