@@ -1292,7 +1292,7 @@ mod promtool {
         let (empty_le, full_le) = if over {
             (threshold_ms, threshold_ms.saturating_add(1))
         } else {
-            (threshold_ms - 1, threshold_ms)
+            (threshold_ms.saturating_sub(1), threshold_ms)
         };
         let inf = selector(
             &format!("{HTTP_METRIC}_bucket"),
