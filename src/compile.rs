@@ -130,7 +130,13 @@ pub fn entry_pairs(
             let ends = end_days(model, e, &t.code);
             let start = start_expr(e, t.timezone, commas, gaps);
             let (m, h) = end_time(e);
-            rectangles(&ends, commas)
+            let mut rects = rectangles(&ends, commas);
+            if rects == [("*".to_string(), "*".to_string())] && start == format!("{m} {h} * * *") {
+                // Whole days every day, per day: KEDA rejects start == end, so the ends
+                // go to two triggers, one per half year.
+                rects = vec![("*".into(), "1-6".into()), ("*".into(), "7-12".into())];
+            }
+            rects
                 .into_iter()
                 .map(|(dom, month)| CronPair {
                     start: start.clone(),
@@ -739,7 +745,7 @@ mod tests {
         );
         let r = rectangles(&grid(&days), true);
         assert_eq!(r[1], ("*".to_string(), "10,12".to_string()));
-        assert!(r.iter().all(|(d, m)| !(d.contains(',') && m.contains(','))) || r.len() == 3);
+        assert_eq!(r.len(), 3);
     }
 
     #[test]
@@ -761,5 +767,176 @@ mod tests {
         assert_eq!(dow_cycles(&[1, 2, 3, 4, 5]), vec![(1, 5)]);
         assert_eq!(dow_cycles(&[1, 3]), vec![(1, 1), (3, 3)]);
         assert_eq!(cron_dows(Weekdays(0b110_0000)), vec![0, 6]);
+    }
+
+    const TERRITORIES: &str = r#"
+[app]
+name = "t"
+namespace = "t"
+image = "img:1"
+keda_version = "KEDA"
+runbook_url = "https://example.com/rb"
+
+[workloads.queries]
+p95_ms = 300
+
+[events]
+channel = "t"
+types = ["a.b"]
+
+[territories.DE]
+name = "DE"
+timezone = "Europe/Berlin"
+queries = { min = 1, max = 9, rps_per_replica = 10 }
+"#;
+
+    fn model(keda: &str, calendar: &str) -> Model {
+        crate::validate::model_from_strs(
+            &TERRITORIES.replace("KEDA", keda),
+            &[("c.toml", calendar)],
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn pairs(m: &Model) -> Vec<(String, String, String)> {
+        compile(m).deployments[0]
+            .triggers
+            .iter()
+            .map(|t| (t.name.clone(), t.start.clone(), t.end.clone()))
+            .collect()
+    }
+
+    fn p(name: &str, start: &str, end: &str) -> (String, String, String) {
+        (name.into(), start.into(), end.into())
+    }
+
+    #[test]
+    fn same_day_hours_end_on_their_own_days() {
+        let m = model("2.17", "[[season]]\nid = \"okt\"\nfrom = \"09-01\"\nto = \"10-15\"\nhours = \"08:00-20:00\"\nfloor.DE = { queries = 6 }\n");
+        assert_eq!(
+            pairs(&m),
+            vec![
+                p("season-okt-1", "0 8 * * *", "0 20 * 9 *"),
+                p("season-okt-2", "0 8 * * *", "0 20 1-15 10 *")
+            ]
+        );
+    }
+
+    #[test]
+    fn midnight_crossing_ends_shift_over_month_and_year_ends() {
+        let m = model("2.17", "[[season]]\nid = \"n\"\nfrom = \"12-30\"\nto = \"01-31\"\nhours = \"22:00-02:00\"\nfloor.DE = { queries = 6 }\n");
+        assert_eq!(
+            pairs(&m),
+            vec![
+                p("season-n-1", "0 22 * * *", "0 2 * 1 *"),
+                p("season-n-2", "0 22 * * *", "0 2 1 2 *"),
+                p("season-n-3", "0 22 * * *", "0 2 31 12 *"),
+            ]
+        );
+        // KEDA ≥ 2.20: one trigger per distinct day set.
+        let m = model("2.20", "[[season]]\nid = \"n\"\nfrom = \"12-30\"\nto = \"01-31\"\nhours = \"22:00-02:00\"\nfloor.DE = { queries = 6 }\n");
+        assert_eq!(pairs(&m)[0], p("season-n-1", "0 22 * * *", "0 2 * 1 *"));
+        assert!(pairs(&m).len() == 3);
+    }
+
+    #[test]
+    fn whole_days_are_one_continuous_trigger() {
+        let m = model("2.17", "[[season]]\nid = \"w\"\nfrom = \"12-15\"\nto = \"01-10\"\nhours = \"00:00-24:00\"\nfloor.DE = { queries = 6 }\n");
+        assert_eq!(
+            pairs(&m),
+            vec![p("season-w-1", "0 0 15 12 *", "0 0 11 1 *")]
+        );
+        let m = model("2.17", "[[season]]\nid = \"w\"\nfrom = \"01-01\"\nto = \"12-31\"\nhours = \"00:00-24:00\"\nfloor.DE = { queries = 6 }\n");
+        assert_eq!(
+            pairs(&m),
+            vec![
+                p("season-w-1", "0 0 1 1 *", "0 0 1 7 *"),
+                p("season-w-2", "0 0 1 7 *", "0 0 1 1 *")
+            ]
+        );
+    }
+
+    #[test]
+    fn weekday_filters_keep_dom_a_star_and_avoid_commas_before_2_20() {
+        let cal = "[[season]]\nid = \"we\"\nfrom = \"12-01\"\nto = \"01-31\"\nhours = \"09:00-17:00\"\ndays = \"sat,sun\"\nfloor.DE = { queries = 4 }\n";
+        let got = pairs(&model("2.17", cal));
+        assert_eq!(
+            got,
+            vec![
+                p("season-we-1", "0 9 * * *", "0 17 * 1 0"),
+                p("season-we-2", "0 9 * * *", "0 17 * 1 6"),
+                p("season-we-3", "0 9 * * *", "0 17 * 12 0"),
+                p("season-we-4", "0 9 * * *", "0 17 * 12 6"),
+            ]
+        );
+        assert!(got
+            .iter()
+            .all(|(_, s, e)| !s.contains(',') && !e.contains(',')));
+        assert_eq!(
+            pairs(&model("2.20", cal)),
+            vec![p("season-we-1", "0 9 * * *", "0 17 * 1,12 0,6")]
+        );
+    }
+
+    #[test]
+    fn a_start_the_zone_can_skip_also_fires_an_hour_earlier() {
+        let m = model("2.17", "[[season]]\nid = \"g\"\nfrom = \"03-01\"\nto = \"03-31\"\nhours = \"02:30-05:00\"\nfloor.DE = { queries = 6 }\n");
+        assert_eq!(
+            pairs(&m),
+            vec![p("season-g-1", "30 1-2 * * *", "0 5 * 3 *")]
+        );
+    }
+
+    #[test]
+    fn february_end_days_follow_leap_years() {
+        // Contains the end of February: Feb 28's window ends Feb 29 (leap) or Mar 1.
+        let m = model("2.17", "[[season]]\nid = \"c\"\nfrom = \"02-20\"\nto = \"03-02\"\nhours = \"22:00-02:00\"\nfloor.DE = { queries = 6 }\n");
+        assert_eq!(
+            pairs(&m),
+            vec![
+                p("season-c-1", "0 22 * * *", "0 2 21-31 2 *"),
+                p("season-c-2", "0 22 * * *", "0 2 1-3 3 *")
+            ]
+        );
+    }
+
+    #[test]
+    fn floors_at_or_below_min_make_no_trigger_and_desired_is_the_floor() {
+        let m = model("2.17", "[[season]]\nid = \"a\"\nfrom = \"01-01\"\nto = \"01-31\"\nhours = \"08:00-09:00\"\nfloor.DE = { queries = 1 }\n\n[[season]]\nid = \"b\"\nfrom = \"01-01\"\nto = \"01-31\"\nhours = \"08:00-09:00\"\nfloor.DE = { queries = 3 }\n");
+        let s = compile(&m);
+        assert_eq!(s.deployments[0].triggers.len(), 1);
+        assert_eq!(s.deployments[0].triggers[0].desired_replicas, 3);
+        assert_eq!(s.deployments[0].triggers[0].entry_id, "b");
+    }
+
+    #[test]
+    fn dated_entries_expire_when_their_last_window_closes() {
+        let m = model("2.17", "[[campaign]]\nid = \"bw\"\nfrom = \"2026-11-23\"\nto = \"2026-11-27\"\nhours = \"22:00-02:00\"\nfloor.DE = { queries = 6 }\n\n[[blackout]]\nid = \"x\"\nfrom = \"2026-12-24\"\nto = \"2026-12-24\"\n");
+        let s = compile(&m);
+        assert_eq!(
+            pairs(&m),
+            vec![p("campaign-bw-1", "0 22 * * *", "0 2 24-28 11 *")]
+        );
+        assert_eq!(s.expiries.len(), 2);
+        // Nov 28 02:00 CET = 01:00 UTC; Dec 25 00:00 CET = Dec 24 23:00 UTC.
+        assert_eq!(s.expiries[0].expires_at_unix, 1_795_827_600);
+        assert_eq!(
+            (s.expiries[1].kind.as_str(), s.expiries[1].expires_at_unix),
+            ("blackout", 1_798_153_200)
+        );
+    }
+
+    #[test]
+    fn weekday_filters_ending_at_midnight_need_the_whole_year() {
+        let part = model("2.17", "[[season]]\nid = \"w\"\nfrom = \"10-01\"\nto = \"10-31\"\nhours = \"00:00-24:00\"\ndays = \"mon-fri\"\nfloor.DE = { queries = 6 }\n");
+        let problems = check_expressible(&part);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].entry_id, "w");
+        let year = model("2.17", "[[season]]\nid = \"w\"\nfrom = \"01-01\"\nto = \"12-31\"\nhours = \"18:00-24:00\"\ndays = \"mon-fri\"\nfloor.DE = { queries = 6 }\n");
+        assert!(check_expressible(&year).is_empty());
+        assert_eq!(
+            pairs(&year),
+            vec![p("season-w-1", "0 18 * * *", "0 0 * * 2-6")]
+        );
     }
 }
