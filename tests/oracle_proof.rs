@@ -1,6 +1,7 @@
 //! Differential proof against the real robfig/cron: the independent `cron-oracle`
 //! (shared/tools/cron-oracle, KEDA's activation on robfig/cron v3.0.1) evaluates the
-//! ScaledObjects compiled from the default configuration and every fixture, and its
+//! rendered ScaledObjects of the default configuration, every fixture and random
+//! calendars, and its
 //! floors must equal `calendar::intended_timeline` at every minute of 2026–2028
 //! outside the spans §2.2 does not judge.
 //!
@@ -55,35 +56,22 @@ pub fn load(dir: &Path) -> Model {
         .unwrap_or_else(|e| panic!("{}: invalid configuration:\n{e}", dir.display()))
 }
 
-fn quote(s: &str) -> String {
-    serde_json::to_string(s).unwrap()
-}
-
-/// Minimal ScaledObjects holding only what the oracle reads (bounds and cron
-/// triggers), one file per deployment: independent of the manifest templates, so the
-/// proof is about the compiled triggers.
+/// The rendered ScaledObjects (`keda/*.yaml` of the real render) written to `dir`:
+/// the oracle reads exactly what would be applied to the cluster.
 fn write_scaled_objects(model: &Model, schedule: &Schedule, dir: &Path) {
-    for ds in &schedule.deployments {
-        let mut y = format!(
-            "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: {}\n  namespace: {}\nspec:\n  scaleTargetRef:\n    name: {}\n  minReplicaCount: {}\n  maxReplicaCount: {}\n  triggers:\n",
-            quote(&ds.name),
-            quote(&model.app.namespace),
-            quote(&ds.name),
-            ds.min,
-            ds.max
-        );
-        for t in &ds.triggers {
-            y.push_str(&format!(
-                "    - type: cron\n      name: {}\n      metadata:\n        timezone: {}\n        start: {}\n        end: {}\n        desiredReplicas: {}\n",
-                quote(&t.name),
-                quote(&ds.timezone),
-                quote(&t.start),
-                quote(&t.end),
-                quote(&t.desired_replicas.to_string())
-            ));
-        }
-        fs_err::write(dir.join(format!("{}.yaml", ds.name)), y).unwrap();
+    let files = scalegen::render::render_all(model, schedule)
+        .unwrap_or_else(|e| panic!("render failed: {e}"));
+    let mut n = 0;
+    for f in files.iter().filter(|f| f.path.starts_with("keda/")) {
+        let name = f.path.trim_start_matches("keda/");
+        fs_err::write(dir.join(name), &f.contents).unwrap();
+        n += 1;
     }
+    assert_eq!(
+        n,
+        schedule.deployments.len(),
+        "one ScaledObject per deployment"
+    );
 }
 
 /// Runs the oracle on `dir` over 2026–2028 and returns `namespace/name` → pieces.
