@@ -8,12 +8,16 @@
 //! - an end firing outside every window opens one (from the previous firing);
 //! - a start whose end never comes (the end day does not exist) opens nothing.
 //!
-//! The compiler therefore makes the **end** expressions exact and lets the start fire
-//! every day at the window's start time: each end firing's window then opens at the
-//! last start before it, which is that window's own start. End days are the start
+//! The compiler therefore makes the **end** expressions exact. End days are the start
 //! days shifted by one when the hours cross midnight, split into `dom × month`
 //! rectangles (one trigger each, or one per distinct day set when KEDA ≥ 2.20 allows
-//! lists). Consequences that matter:
+//! lists). A window within one day starts on the same days as its end
+//! (`0 8 * 9 *` → `0 20 * 9 *`); a window that ends on the next day starts every day
+//! at its start time, and each end firing's window opens at the last start before it,
+//! its own. The daily start is also used wherever robfig can miss a start that exists
+//! (zones whose offset changes are not whole hours on the hour, or skip midnight) or
+//! the zone skips the start time: a missed start then costs at most the day before,
+//! not a year. Consequences that matter:
 //! - month and year ends need no special start days (`0 22 * * *` → `0 2 1-16 10 *`);
 //! - leap years: an end on `Feb 29` simply does not fire in common years, so the
 //!   window of Feb 28 does not open there instead of running for a year; a range that
@@ -128,19 +132,23 @@ pub fn entry_pairs(
         }
         _ => {
             let ends = end_days(model, e, &t.code);
-            let start = start_expr(e, t.timezone, commas, gaps);
             let (m, h) = end_time(e);
             let mut rects = rectangles(&ends, commas);
-            if rects == [("*".to_string(), "*".to_string())] && start == format!("{m} {h} * * *") {
+            if rects == [("*".to_string(), "*".to_string())]
+                && e.hours.start_minute == e.hours.end_minute % 1440
+            {
                 // Whole days every day, per day: KEDA rejects start == end, so the ends
                 // go to two triggers, one per half year.
                 rects = vec![("*".into(), "1-6".into()), ("*".into(), "7-12".into())];
             }
             rects
                 .into_iter()
-                .map(|(dom, month)| CronPair {
-                    start: start.clone(),
-                    end: format!("{m} {h} {dom} {month} *"),
+                .map(|(dom, month)| {
+                    let days = format!("{dom} {month} *");
+                    CronPair {
+                        start: start_expr(e, t.timezone, &days, commas, gaps),
+                        end: format!("{m} {h} {days}"),
+                    }
                 })
                 .collect()
         }
@@ -251,19 +259,29 @@ fn end_days(model: &Model, e: &Entry, code: &str) -> Grid {
     g
 }
 
-/// The start expression of windows that are not whole days: every day at the start
-/// time, plus one hour earlier where the zone can skip the start time (module docs).
-fn start_expr(e: &Entry, tz: Tz, commas: bool, gaps: &mut GapCache) -> String {
+/// The start expression of windows that are not whole days, given the day fields
+/// (`dom month dow`) of the matching end expression.
+///
+/// A same-day window starts on its end's days, in zones where robfig always finds a
+/// firing that exists: `0 8 * 9 *` → `0 20 * 9 *`. Otherwise the start fires every
+/// day (extra starts are harmless, module docs), so a start that robfig skips or
+/// misses costs at most the day before instead of a year; where the zone can skip
+/// the start time it also fires one hour earlier.
+fn start_expr(e: &Entry, tz: Tz, end_days: &str, commas: bool, gaps: &mut GapCache) -> String {
     let s = e.hours.start_minute;
     let (m, h) = (s % 60, s / 60);
     let len = calendar::end_offset_minutes(e) - s;
-    if len <= 23 * 60 && gaps.may_skip(tz, s) {
+    let skippable = gaps.may_skip(tz, s);
+    if len <= 23 * 60 && skippable {
         if calendar::early_start_applies(e) {
             return format!("{m} {}-{h} * * *", h - 1);
         }
         if commas && h == 0 {
             return format!("{m} 0,23 * * *");
         }
+    }
+    if !ends_next_day(e) && !skippable && gaps.is_regular(tz) {
+        return format!("{m} {h} {end_days}");
     }
     format!("{m} {h} * * *")
 }
@@ -447,14 +465,14 @@ fn weekday_pairs(
     } else {
         runs_text(&end_dows)
     };
-    let start = start_expr(e, t.timezone, commas, gaps);
     let (m, h) = end_time(e);
     let mut out = Vec::new();
     for ms in &month_groups {
         for ds in &dow_groups {
+            let days = format!("* {ms} {ds}");
             out.push(CronPair {
-                start: start.clone(),
-                end: format!("{m} {h} * {ms} {ds}"),
+                start: start_expr(e, t.timezone, &days, commas, gaps),
+                end: format!("{m} {h} {days}"),
             });
         }
     }
@@ -561,17 +579,16 @@ fn dated_whole_day_pairs(dates: &[NaiveDate], commas: bool) -> Vec<CronPair> {
     out
 }
 
-/// Which local wall times each zone skips on some day (spring forward), memoised.
+/// What robfig/cron does around each zone's offset changes (2000–2099, tzdata's rules
+/// as chrono-tz knows them), memoised per zone.
 #[derive(Debug, Default)]
 pub struct GapCache {
     zones: BTreeMap<String, Vec<OffsetChange>>,
 }
 
 impl GapCache {
-    /// Whether local minute-of-day `minute` does not exist on some day of 2000–2099 in
-    /// `tz` (tzdata's rules as chrono-tz knows them).
-    pub fn may_skip(&mut self, tz: Tz, minute: u32) -> bool {
-        let gaps = self.zones.entry(tz.name().to_string()).or_insert_with(|| {
+    fn changes(&mut self, tz: Tz) -> &[OffsetChange] {
+        self.zones.entry(tz.name().to_string()).or_insert_with(|| {
             let from = Utc
                 .with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
                 .single()
@@ -581,18 +598,28 @@ impl GapCache {
                 .single()
                 .expect("valid");
             calendar::offset_changes_sampled(tz, from, to, 24 * 7)
-                .into_iter()
-                .filter(|c| c.after > c.before)
-                .collect()
-        });
-        gaps.iter().any(|c| {
-            let (b, a) = (c.wall_before(), c.wall_after());
-            [b.date(), a.date()].iter().any(|d| {
-                let w = d.and_hms_opt(0, 0, 0).expect("midnight")
-                    + Duration::minutes(i64::from(minute));
-                b <= w && w < a
-            })
         })
+    }
+
+    /// Whether local minute-of-day `minute` does not exist on some day in `tz`.
+    pub fn may_skip(&mut self, tz: Tz, minute: u32) -> bool {
+        self.changes(tz)
+            .iter()
+            .filter(|c| c.after > c.before)
+            .any(|c| {
+                let (b, a) = (c.wall_before(), c.wall_after());
+                [b.date(), a.date()].iter().any(|d| {
+                    let w = d.and_hms_opt(0, 0, 0).expect("midnight")
+                        + Duration::minutes(i64::from(minute));
+                    b <= w && w < a
+                })
+            })
+    }
+
+    /// Whether every offset change of `tz` keeps robfig's `Next` regular (whole hours
+    /// on the hour, no skipped midnight): then a firing that exists is always found.
+    pub fn is_regular(&mut self, tz: Tz) -> bool {
+        self.changes(tz).iter().all(OffsetChange::is_robfig_regular)
     }
 }
 
@@ -816,8 +843,8 @@ queries = { min = 1, max = 9, rps_per_replica = 10 }
         assert_eq!(
             pairs(&m),
             vec![
-                p("season-okt-1", "0 8 * * *", "0 20 * 9 *"),
-                p("season-okt-2", "0 8 * * *", "0 20 1-15 10 *")
+                p("season-okt-1", "0 8 * 9 *", "0 20 * 9 *"),
+                p("season-okt-2", "0 8 1-15 10 *", "0 20 1-15 10 *")
             ]
         );
     }
@@ -863,10 +890,10 @@ queries = { min = 1, max = 9, rps_per_replica = 10 }
         assert_eq!(
             got,
             vec![
-                p("season-we-1", "0 9 * * *", "0 17 * 1 0"),
-                p("season-we-2", "0 9 * * *", "0 17 * 1 6"),
-                p("season-we-3", "0 9 * * *", "0 17 * 12 0"),
-                p("season-we-4", "0 9 * * *", "0 17 * 12 6"),
+                p("season-we-1", "0 9 * 1 0", "0 17 * 1 0"),
+                p("season-we-2", "0 9 * 1 6", "0 17 * 1 6"),
+                p("season-we-3", "0 9 * 12 0", "0 17 * 12 0"),
+                p("season-we-4", "0 9 * 12 6", "0 17 * 12 6"),
             ]
         );
         assert!(got
@@ -874,7 +901,7 @@ queries = { min = 1, max = 9, rps_per_replica = 10 }
             .all(|(_, s, e)| !s.contains(',') && !e.contains(',')));
         assert_eq!(
             pairs(&model("2.20", cal)),
-            vec![p("season-we-1", "0 9 * * *", "0 17 * 1,12 0,6")]
+            vec![p("season-we-1", "0 9 * 1,12 0,6", "0 17 * 1,12 0,6")]
         );
     }
 
