@@ -156,6 +156,17 @@ impl Validator {
         let mut model = base.filter(|_| complete)?;
         model.entries = entries;
         model.blackouts = blackouts;
+        for problem in crate::compile::check_expressible(&model) {
+            let at = self
+                .places
+                .get(&("days", problem.entry_id.clone()))
+                .cloned()
+                .unwrap_or(Location {
+                    file: String::new(),
+                    span: 0..0,
+                });
+            self.error(problem.message, at).help = Some(problem.help);
+        }
         self.warn_past_entries(&model);
         Some(model)
     }

@@ -728,3 +728,16 @@ fn errors_in_several_files_are_all_reported() {
     assert!(out.contains("--> calendars/x.toml:7:24"), "{out}");
     assert!(out.contains("invalid configuration (3 errors)"), "{out}");
 }
+
+#[test]
+fn days_with_hours_ending_at_midnight_on_part_of_the_year_is_rejected() {
+    let out = season_with(
+        "hours = \"08:00-20:00\"",
+        "hours = \"00:00-24:00\"\ndays = \"mon-fri\"",
+    );
+    assert_diag(
+        &out,
+        "`days` filter with hours ending at 24:00",
+        "calendars/x.toml:7",
+    );
+}
