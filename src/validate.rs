@@ -168,6 +168,7 @@ impl Validator {
             self.error(problem.message, at).help = Some(problem.help);
         }
         self.warn_past_entries(&model);
+        self.warn_dst_edges(&model);
         Some(model)
     }
 
@@ -1419,6 +1420,43 @@ impl Validator {
         self.diags.extend(warnings);
     }
 
+    /// Warns (validate only: needs `--today`) about window boundaries whose local time
+    /// does not exist or is ambiguous on some day of this or next year (SPEC §2.2: those
+    /// minutes are not judged; KEDA opens no window whose start or end does not exist).
+    fn warn_dst_edges(&mut self, model: &Model) {
+        let Some(today) = self.options.today else {
+            return;
+        };
+        let mut warnings = Vec::new();
+        for e in &model.entries {
+            let mut codes: Vec<&str> = e.floors.iter().map(|f| f.territory.as_str()).collect();
+            codes.dedup();
+            for code in codes {
+                let Some(t) = model.territory(code) else {
+                    continue;
+                };
+                if let Some((day, what)) = first_dst_edge(e, t.timezone, today.year()) {
+                    let at =
+                        self.places
+                            .get(&("days", e.id.clone()))
+                            .cloned()
+                            .unwrap_or(Location {
+                                file: e.file.clone(),
+                                span: 0..0,
+                            });
+                    warnings.push(
+                        Diagnostic::warning(
+                            format!("`{}` in {code}: the window's {what} on {day} falls into a DST change of {}", e.id, t.timezone_name),
+                            at,
+                        )
+                        .with_help("a start or end that does not exist opens no window that day; an ambiguous one counts at its later instant. Move the hours away from the change if that matters"),
+                    );
+                }
+            }
+        }
+        self.diags.extend(warnings);
+    }
+
     // ---------------------------------------------------------------- small checks
 
     fn check<T>(
@@ -1575,6 +1613,36 @@ fn spans_second_first(
         second.or(first).map_or(fallback.clone(), |s| s.span()),
         first.map_or(fallback, |s| s.span()),
     )
+}
+
+/// The first day (in `year` and `year + 1`) on which a window of `e` starts or ends at a
+/// local time that does not exist or is ambiguous in `tz`.
+fn first_dst_edge(e: &Entry, tz: chrono_tz::Tz, year: i32) -> Option<(NaiveDate, &'static str)> {
+    use chrono::TimeZone;
+    let at = |day: NaiveDate, minute: u32| {
+        let time = chrono::NaiveTime::from_hms_opt(minute / 60, minute % 60, 0)?;
+        match tz.from_local_datetime(&day.and_time(time)) {
+            chrono::LocalResult::Single(_) => None,
+            _ => Some(()),
+        }
+    };
+    let first = NaiveDate::from_ymd_opt(year, 1, 1)?;
+    let last = NaiveDate::from_ymd_opt(year + 1, 12, 31)?;
+    let end_days =
+        i64::from(e.hours.end_minute <= e.hours.start_minute || e.hours.end_minute == 1440);
+    first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .find_map(|day| {
+            if !e.dates.contains(day) || !e.days.contains(day.weekday()) {
+                return None;
+            }
+            if at(day, e.hours.start_minute).is_some() {
+                return Some((day, "start"));
+            }
+            let end_day = day + chrono::Duration::days(end_days);
+            at(end_day, e.hours.end_minute % 1440).map(|()| (end_day, "end"))
+        })
 }
 
 /// Orders diagnostics as the input reads: territories file first, then calendars in

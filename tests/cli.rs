@@ -222,3 +222,26 @@ fn completions_for_bash() {
     assert_eq!(code(&o), 0);
     assert!(text(&o.stdout).contains("scalegen"));
 }
+
+#[test]
+fn validate_warns_about_window_edges_in_dst_changes() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixture = repo.join("tests/fixtures/lead-probe-2");
+    let o = Command::new(env!("CARGO_BIN_EXE_scalegen"))
+        .args(["validate", "--today", "2026-01-01", "--config"])
+        .arg(fixture.join("territories.toml"))
+        .arg("--calendars")
+        .arg(fixture.join("calendars"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let stderr = text(&o.stderr);
+    assert!(
+        stderr.contains("warning: `dst-hours` in US: the window's end on 2026-03-08 falls into a DST change of US/Pacific"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("in IE"),
+        "00:30-02:30 exists in Dublin on every day: {stderr}"
+    );
+}
