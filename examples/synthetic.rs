@@ -41,7 +41,14 @@ fn territories(n: usize) -> String {
 
 fn floors(territories: usize, level: usize) -> String {
     (0..territories)
-        .map(|t| format!("floor.{} = {{ queries = {}, commands = {} }}\n", code(t), 2 + level % 18, 2 + level % 8))
+        .map(|t| {
+            format!(
+                "floor.{} = {{ queries = {}, commands = {} }}\n",
+                code(t),
+                2 + level % 18,
+                2 + level % 8
+            )
+        })
         .collect()
 }
 
