@@ -828,25 +828,7 @@ pub fn percent(ratio: f64) -> String {
 
 // ------------------------------------------------------------------ PromQL text
 
-/// `s` as a PromQL double-quoted string literal (Go syntax): `\`, `"` and line breaks are
-/// escaped, other control characters become `\uXXXX`.
-pub fn promql_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub use crate::templates::promql_string;
 
 /// `metric{k="v",…}` with every value PromQL-escaped, labels in the given order.
 pub fn selector(metric: &str, labels: &[(&str, &str)]) -> String {

@@ -369,7 +369,7 @@ pub struct Parsed<T> {
 }
 
 /// Parses a file into `T`; a syntax error (or a top-level structural one) is one diagnostic.
-pub fn parse_file<T: for<'de> Deserialize<'de> + Default>(
+pub fn parse_file<T: for<'de> Deserialize<'de>>(
     file: &str,
     text: &str,
     diags: &mut Vec<Diagnostic>,
@@ -388,24 +388,13 @@ pub fn parse_file<T: for<'de> Deserialize<'de> + Default>(
     }
 }
 
-/// Parses `territories.toml` (which has required sections, so no `Default`).
+/// Parses `territories.toml`.
 pub fn parse_territories(
     file: &str,
     text: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Parsed<RawTerritoriesFile>> {
-    match toml::from_str::<RawTerritoriesFile>(text) {
-        Ok(raw) => Some(Parsed {
-            file: file.to_string(),
-            doc: toml_edit::ImDocument::parse(text.to_string()).ok(),
-            raw,
-        }),
-        Err(e) => {
-            let span = e.span().unwrap_or(0..0);
-            diags.push(serde_diagnostic(file, e.message(), span, text));
-            None
-        }
-    }
+    parse_file(file, text, diags)
 }
 
 impl<T> Parsed<T> {

@@ -118,6 +118,26 @@ pub fn yaml_quote(s: &str) -> String {
     out
 }
 
+/// `s` as a PromQL double-quoted string literal (Go syntax): `\`, `"` and line breaks are
+/// escaped, other control characters become `\uXXXX`.
+pub fn promql_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// A SQL string literal (standard-conforming strings: only `'` needs doubling).
 pub fn sql_literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))

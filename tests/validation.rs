@@ -137,7 +137,7 @@ fn timezone_links_are_accepted() {
 #[test]
 fn territory_must_define_every_workload() {
     let out = territories_with(
-        "commands = { min = 1, max = 2, rps_per_replica = 15, baseline_rps = 8 }\n",
+        "commands = { min = 1, max = 2, rps_per_replica = 15, baseline_rps = 7 }\n",
         "",
     );
     assert_diag(
