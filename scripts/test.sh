@@ -12,6 +12,9 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 shared=${SCALEGEN_SHARED:-$root/../shared}
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+# Property tests draw from a fixed seed here so a red run can be replayed exactly; run
+# `cargo test` directly (or set another PROPTEST_RNG_SEED) to explore new cases.
+export PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-20261128}
 
 step() { printf '\n==> %s\n' "$*"; }
 
