@@ -300,13 +300,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn promql_string_escapes_quotes_backslashes_and_breaks() {
-        assert_eq!(promql_string("freshplan"), r#""freshplan""#);
-        assert_eq!(promql_string(r#"a"b\c"#), r#""a\"b\\c""#);
-        assert_eq!(promql_string("a\nb\u{1}"), r#""a\nb\u0001""#);
-    }
-
-    #[test]
     fn thresholds_have_no_float_noise() {
         assert_eq!(decimal(80.0), "80");
         assert_eq!(decimal(12.5), "12.5");

@@ -192,6 +192,13 @@ mod tests {
     }
 
     #[test]
+    fn promql_string_escapes_quotes_backslashes_and_breaks() {
+        assert_eq!(promql_string("freshplan"), r#""freshplan""#);
+        assert_eq!(promql_string(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(promql_string("a\nb\u{1}"), r#""a\nb\u0001""#);
+    }
+
+    #[test]
     fn sql_literal_doubles_quotes() {
         assert_eq!(sql_literal("O'Brien"), "'O''Brien'");
         assert_eq!(sql_ident("a\"b"), "\"a\"\"b\"");
