@@ -128,7 +128,7 @@ fn one_deployment_and_one_scaledobject_per_territory_and_workload() {
                 "{} must be listed in kustomization.yaml",
                 f.path
             );
-            assert!(name.ends_with(&name.to_ascii_lowercase()));
+            assert_eq!(name, name.to_ascii_lowercase(), "names are lower case");
         }
     }
     let count = |dir: &str| files.iter().filter(|f| f.path.starts_with(dir)).count();
