@@ -550,8 +550,10 @@ fn dst_edges(
 }
 
 fn dst_anomalies(tz: Tz, changes: &[OffsetChange], out: &mut Vec<Span>) {
+    // From the start of the local day before the change to the end of its day. Not
+    // only near windows: a trigger's start can fire every day (see `compile`), and
+    // robfig's misplaced firings there can activate it on any day.
     for c in changes.iter().filter(|c| !c.is_robfig_regular()) {
-        // From the start of the local day before the change to the end of its day.
         let day = c.wall_before().date();
         let start = first_instant_at_or_after(tz, ndt_of(day - Duration::days(1), 0));
         let end =

@@ -176,6 +176,7 @@ fn prove_all(label: &str, model: &Model) -> (i64, i64) {
     let (mut compared, mut excluded) = (0, 0);
     let mut reasons = std::collections::BTreeMap::new();
     for ds in &schedule.deployments {
+        assert_keda_syntax(model, ds);
         let cmp = prove(model, ds, from, to);
         compared += cmp.compared;
         excluded += cmp.excluded_total();
@@ -193,6 +194,32 @@ fn prove_all(label: &str, model: &Model) -> (i64, i64) {
         triggers.join(" ")
     );
     (compared, excluded)
+}
+
+/// §4.3: no comma in any cron field before KEDA 2.20; KEDA rejects start == end;
+/// trigger names are unique and `{kind}-{id}-{n}`.
+fn assert_keda_syntax(model: &Model, ds: &DeploymentSchedule) {
+    let commas = model.app.keda_version.allows_commas_in_cron();
+    let mut names = std::collections::BTreeSet::new();
+    for t in &ds.triggers {
+        assert!(
+            commas || !(t.start.contains(',') || t.end.contains(',')),
+            "{}: comma before KEDA 2.20: {t:?}",
+            ds.name
+        );
+        assert_ne!(t.start, t.end, "{}: {t:?}", ds.name);
+        assert!(
+            t.name
+                .starts_with(&format!("{}-{}-", t.entry_kind.as_str(), t.entry_id)),
+            "{t:?}"
+        );
+        assert!(
+            names.insert(t.name.clone()),
+            "{}: duplicate trigger name {}",
+            ds.name,
+            t.name
+        );
+    }
 }
 
 fn fixture(name: &str) -> PathBuf {
@@ -228,7 +255,7 @@ fn every_fixture_matches_the_calendar_every_minute_2026_2028() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, max_global_rejects: 100_000, ..ProptestConfig::default() })]
 
     /// Random calendars (zones, ranges, hours, weekday filters, blackouts, floors):
     /// the compiled triggers agree with the calendar over one year.
@@ -244,6 +271,7 @@ proptest! {
         let to = utc(&format!("{}-01-01T00:00:00Z", year + 1));
         let schedule = compile(&model);
         for ds in &schedule.deployments {
+            assert_keda_syntax(&model, ds);
             if let Err(msg) = try_prove(&model, ds, from, to) {
                 prop_assert!(false, "seed {seed}:\n{territories}\n{}\n{msg}", calendars[0].1);
             }

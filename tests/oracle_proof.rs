@@ -212,7 +212,7 @@ fn oracle_agrees_with_the_calendar_every_minute_2026_2028() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, max_global_rejects: 100_000, ..ProptestConfig::default() })]
 
     /// Random calendars through the real robfig/cron (one oracle run per case).
     #[test]
