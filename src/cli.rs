@@ -3,8 +3,8 @@
 //! Exit codes (all subcommands): 0 success / no drift, 1 drift (`render --check`) or a
 //! failed expectation, 2 invalid input or usage, 3 an internal error (a template bug).
 
+use crate::config::validate::{self, Loaded, Options};
 use crate::output::{self, Change};
-use crate::validate::{self, Loaded, Options};
 use clap::{CommandFactory, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -74,7 +74,7 @@ pub enum Command {
         input: InputArgs,
         /// What to explain.
         #[command(flatten)]
-        args: crate::explain::ExplainArgs,
+        args: crate::report::explain::ExplainArgs,
     },
     /// Floors, replica-hours and savings over a date range.
     Plan {
@@ -83,7 +83,7 @@ pub enum Command {
         input: InputArgs,
         /// What to plan.
         #[command(flatten)]
-        args: crate::planning::PlanArgs,
+        args: crate::report::plan::PlanArgs,
     },
     /// Write the example configuration (territories.toml + calendars/) into DIR.
     Init {
@@ -137,12 +137,12 @@ fn run(command: Command) -> u8 {
         Command::Render { input, out, check } => render(&input, &out, check),
         Command::Validate { input, today } => validate_cmd(&input, today.as_deref()),
         Command::Explain { input, args } => with_model(&input, |l| {
-            let schedule = crate::compile::compile(&l.model);
-            crate::explain::run(&l.model, &schedule, &args)
+            let schedule = crate::schedule::compile::compile(&l.model);
+            crate::report::explain::run(&l.model, &schedule, &args)
         }),
         Command::Plan { input, args } => with_model(&input, |l| {
-            let schedule = crate::compile::compile(&l.model);
-            crate::planning::run(&l.model, &schedule, &args)
+            let schedule = crate::schedule::compile::compile(&l.model);
+            crate::report::plan::run(&l.model, &schedule, &args)
         }),
         Command::Init { dir } => init(&dir),
         Command::Schema => {
@@ -204,7 +204,7 @@ fn render(input: &InputArgs, out: &Path, check: bool) -> u8 {
     let Some(loaded) = load(input, Options::default()) else {
         return 2;
     };
-    let schedule = crate::compile::compile(&loaded.model);
+    let schedule = crate::schedule::compile::compile(&loaded.model);
     let files = match crate::render::render_all(&loaded.model, &schedule) {
         Ok(files) => files,
         Err(e) => {
@@ -298,14 +298,16 @@ fn validate_cmd(input: &InputArgs, today: Option<&str>) -> u8 {
 }
 
 fn init(dir: &Path) -> u8 {
-    let targets: Vec<(PathBuf, &str)> =
-        std::iter::once((dir.join("territories.toml"), crate::defaults::TERRITORIES))
-            .chain(
-                crate::defaults::CALENDARS
-                    .iter()
-                    .map(|(name, text)| (dir.join("calendars").join(name), *text)),
-            )
-            .collect();
+    let targets: Vec<(PathBuf, &str)> = std::iter::once((
+        dir.join("territories.toml"),
+        crate::config::example::TERRITORIES,
+    ))
+    .chain(
+        crate::config::example::CALENDARS
+            .iter()
+            .map(|(name, text)| (dir.join("calendars").join(name), *text)),
+    )
+    .collect();
     let existing: Vec<String> = targets
         .iter()
         .filter(|(p, _)| p.exists())
@@ -341,8 +343,8 @@ fn init(dir: &Path) -> u8 {
 
 /// The JSON Schema of both input formats, keyed by file kind.
 pub fn schema_json() -> String {
-    let territories = schemars::schema_for!(crate::parse::RawTerritoriesFile);
-    let calendar = schemars::schema_for!(crate::parse::RawCalendarFile);
+    let territories = schemars::schema_for!(crate::config::parse::RawTerritoriesFile);
+    let calendar = schemars::schema_for!(crate::config::parse::RawCalendarFile);
     let both = serde_json::json!({
         "territories.toml": territories,
         "calendars/*.toml": calendar,

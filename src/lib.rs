@@ -9,24 +9,10 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod alerts;
-pub mod calendar;
 pub mod cli;
-pub mod compile;
-pub mod cron;
-pub mod defaults;
+pub mod config;
 pub mod diag;
-pub mod explain;
-pub mod k8s;
-pub mod keda;
-pub mod load;
-pub mod migration;
-pub mod model;
 pub mod output;
-pub mod parse;
-pub mod planning;
 pub mod render;
-pub mod runbook;
+pub mod report;
 pub mod schedule;
-pub mod templates;
-pub mod validate;

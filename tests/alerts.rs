@@ -7,8 +7,8 @@
 //! rule file whose threshold was tampered with and expects promtool's unit tests to fail:
 //! the generated tests really look at the thresholds.
 
-use scalegen::alerts;
-use scalegen::model::Model;
+use scalegen::config::model::Model;
+use scalegen::render::monitoring as alerts;
 use scalegen::render::{render_all, RenderedFile};
 use scalegen::schedule::Schedule;
 use serde::Deserialize;
@@ -43,12 +43,12 @@ fn model(territories: &str, calendars: &[(String, String)]) -> Model {
         .iter()
         .map(|(n, t)| (n.as_str(), t.as_str()))
         .collect();
-    scalegen::validate::model_from_strs(territories, &cals)
+    scalegen::config::validate::model_from_strs(territories, &cals)
         .unwrap_or_else(|e| panic!("config is invalid:\n{e}"))
 }
 
 fn render(model: &Model) -> (Schedule, Vec<RenderedFile>) {
-    let schedule = scalegen::compile::compile(model);
+    let schedule = scalegen::schedule::compile::compile(model);
     let files = render_all(model, &schedule).unwrap_or_else(|e| panic!("{e}"));
     (schedule, files)
 }

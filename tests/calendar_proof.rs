@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
-use scalegen::calendar::{self, Comparison};
-use scalegen::compile::check_expressible;
-use scalegen::compile::compile;
-use scalegen::keda;
-use scalegen::model::Model;
+use scalegen::config::model::Model;
+use scalegen::config::validate::model_from_strs;
+use scalegen::schedule::compile::check_expressible;
+use scalegen::schedule::compile::compile;
+use scalegen::schedule::keda;
+use scalegen::schedule::reference::{self as calendar, Comparison};
 use scalegen::schedule::DeploymentSchedule;
-use scalegen::validate::model_from_strs;
 
 #[path = "fixtures/random_calendar.rs"]
 mod random_calendar;

@@ -4,12 +4,12 @@
 use std::path::Path;
 
 use scalegen::cli::Format;
-use scalegen::compile::compile;
-use scalegen::explain::{self, ExplainArgs, FloorSource};
-use scalegen::model::Model;
-use scalegen::planning::{self, PlanArgs};
+use scalegen::config::model::Model;
+use scalegen::config::validate::load_model;
+use scalegen::report::explain::{self, ExplainArgs, FloorSource};
+use scalegen::report::plan::{self as planning, PlanArgs};
+use scalegen::schedule::compile::compile;
 use scalegen::schedule::Schedule;
-use scalegen::validate::load_model;
 
 fn default_config() -> (Model, Schedule) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

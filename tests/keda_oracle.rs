@@ -14,8 +14,8 @@ use std::process::Command;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use scalegen::keda;
-use scalegen::model::EntryKind;
+use scalegen::config::model::EntryKind;
+use scalegen::schedule::keda;
 use scalegen::schedule::{CronTrigger, DeploymentSchedule};
 
 fn oracle() -> Option<PathBuf> {
@@ -493,10 +493,12 @@ fn random_triggers_in_awkward_zones_match_the_oracle() {
 #[test]
 fn compiled_default_config_matches_the_oracle_2026_to_2028() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let loaded =
-        scalegen::validate::load_model(&root.join("territories.toml"), &root.join("calendars"))
-            .unwrap_or_else(|f| panic!("default config is valid:\n{}", f.render()));
-    let schedule = scalegen::compile::compile(&loaded.model);
+    let loaded = scalegen::config::validate::load_model(
+        &root.join("territories.toml"),
+        &root.join("calendars"),
+    )
+    .unwrap_or_else(|f| panic!("default config is valid:\n{}", f.render()));
+    let schedule = scalegen::schedule::compile::compile(&loaded.model);
     assert!(!schedule.deployments.is_empty());
     let cases: Vec<Case> = schedule
         .deployments

@@ -3,8 +3,8 @@
 //! makes robfig's `Next` irregular, and its sentinel never has to step in.
 
 use chrono::{DateTime, Utc};
-use scalegen::keda::{self, Evaluator};
-use scalegen::model::EntryKind;
+use scalegen::config::model::EntryKind;
+use scalegen::schedule::keda::{self, Evaluator};
 use scalegen::schedule::{CronTrigger, DeploymentSchedule};
 
 fn schedule(tz: &str, triggers: &[(&str, &str, u32)]) -> DeploymentSchedule {

@@ -2,7 +2,7 @@
 //! configuration: what every Deployment, Service, PodDisruptionBudget, ScaledObject and the
 //! PodMonitor must say, read back from the rendered YAML rather than from the templates.
 
-use scalegen::model::{EntryKind, Model};
+use scalegen::config::model::{EntryKind, Model};
 use scalegen::render::{render_all, RenderedFile};
 use scalegen::schedule::{CronTrigger, DeploymentSchedule, Schedule};
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use std::path::Path;
 
 fn default_model() -> Model {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    scalegen::validate::load_model(&root.join("territories.toml"), &root.join("calendars"))
+    scalegen::config::validate::load_model(&root.join("territories.toml"), &root.join("calendars"))
         .unwrap_or_else(|f| panic!("default config is invalid:\n{}", f.render()))
         .model
 }
@@ -22,7 +22,7 @@ fn render(model: &Model, schedule: &Schedule) -> Vec<RenderedFile> {
 
 fn render_default() -> (Model, Schedule, Vec<RenderedFile>) {
     let model = default_model();
-    let schedule = scalegen::compile::compile(&model);
+    let schedule = scalegen::schedule::compile::compile(&model);
     let files = render(&model, &schedule);
     (model, schedule, files)
 }
@@ -521,7 +521,7 @@ fn promql_label_values_cannot_break_out_of_their_strings() {
     let mut model = default_model();
     let nasty = "fresh\"} or vector(1e9) # \\\"\n\tplan";
     model.app.namespace = nasty.to_string();
-    let schedule = scalegen::compile::compile(&model);
+    let schedule = scalegen::schedule::compile::compile(&model);
     let files = render(&model, &schedule);
     for (_, _, name) in targets(&model) {
         let so = scaledobject(&files, &name);
@@ -534,7 +534,7 @@ fn promql_label_values_cannot_break_out_of_their_strings() {
         }
     }
     assert_eq!(
-        scalegen::k8s::promql_string("a\"b\\c\nd"),
+        scalegen::render::k8s::promql_string("a\"b\\c\nd"),
         r#""a\"b\\c\nd""#
     );
 }
@@ -596,7 +596,7 @@ fn podmonitor_scrapes_every_pod_of_the_app_with_territory_and_workload() {
 #[test]
 fn rendering_is_deterministic() {
     let model = default_model();
-    let schedule = scalegen::compile::compile(&model);
+    let schedule = scalegen::schedule::compile::compile(&model);
     let first = render(&model, &schedule);
     let second = render(&model, &schedule);
     assert_eq!(first, second);

@@ -12,7 +12,7 @@ mod pg;
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::Client;
-use scalegen::model::Model;
+use scalegen::config::model::Model;
 use scalegen::render::Renderer;
 use scalegen::schedule::Schedule;
 use serde_json::Value;
@@ -94,7 +94,7 @@ critical_threshold = {critical_threshold}
 }
 
 fn model_of(cfg: &Cfg) -> Model {
-    scalegen::validate::model_from_strs(&config_toml(cfg), &[])
+    scalegen::config::validate::model_from_strs(&config_toml(cfg), &[])
         .unwrap_or_else(|e| panic!("test configuration is invalid:\n{e}"))
 }
 
@@ -103,7 +103,7 @@ fn model_of(cfg: &Cfg) -> Model {
 fn default_model() -> Model {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("territories.toml");
     let text = std::fs::read_to_string(&path).expect("read territories.toml");
-    scalegen::validate::model_from_strs(&text, &[])
+    scalegen::config::validate::model_from_strs(&text, &[])
         .unwrap_or_else(|e| panic!("default territories.toml is invalid:\n{e}"))
 }
 
@@ -111,7 +111,7 @@ fn default_model() -> Model {
 fn render(model: &Model) -> (String, String) {
     let schedule = Schedule::default();
     let renderer = Renderer::new(model, &schedule);
-    let mut files = scalegen::migration::render(&renderer).expect("render migration");
+    let mut files = scalegen::render::migration::render(&renderer).expect("render migration");
     assert_eq!(files.len(), 1, "the migration is one file");
     let file = files.remove(0);
     (file.path, file.contents)
@@ -463,13 +463,13 @@ fn values_that_cannot_be_quoted_safely_are_refused() {
     let mut model = model_of(&ODD);
     model.events.channel = "x'; DROP TABLE t; --".to_string();
     let schedule = Schedule::default();
-    let err = scalegen::migration::render(&Renderer::new(&model, &schedule))
+    let err = scalegen::render::migration::render(&Renderer::new(&model, &schedule))
         .expect_err("hostile channel rendered");
     assert!(err.to_string().contains("events.channel"), "{err}");
 
     let mut model = model_of(&ODD);
     model.territories[0].code = "U$".to_string();
-    let err = scalegen::migration::render(&Renderer::new(&model, &schedule))
+    let err = scalegen::render::migration::render(&Renderer::new(&model, &schedule))
         .expect_err("hostile territory rendered");
     assert!(err.to_string().contains("U$"), "{err}");
 }

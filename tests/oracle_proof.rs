@@ -14,12 +14,12 @@ use std::process::Command;
 
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
-use scalegen::calendar::{self, Comparison, Piece};
-use scalegen::compile::check_expressible;
-use scalegen::compile::compile;
-use scalegen::model::Model;
+use scalegen::config::model::Model;
+use scalegen::config::validate::model_from_strs;
+use scalegen::schedule::compile::check_expressible;
+use scalegen::schedule::compile::compile;
+use scalegen::schedule::reference::{self as calendar, Comparison, Piece};
 use scalegen::schedule::Schedule;
-use scalegen::validate::model_from_strs;
 
 #[path = "fixtures/random_calendar.rs"]
 mod random_calendar;

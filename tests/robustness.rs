@@ -3,13 +3,13 @@
 //! hand-picked hostile inputs.
 
 use proptest::prelude::*;
-use scalegen::defaults::{CALENDARS, TERRITORIES};
-use scalegen::validate::model_from_strs;
+use scalegen::config::example::{CALENDARS, TERRITORIES};
+use scalegen::config::validate::model_from_strs;
 
 /// Validates; a valid model must compile and render without error.
 fn pipeline(territories: &str, calendars: &[(&str, &str)]) -> Result<(), String> {
     let model = model_from_strs(territories, calendars)?;
-    let schedule = scalegen::compile::compile(&model);
+    let schedule = scalegen::schedule::compile::compile(&model);
     scalegen::render::render_all(&model, &schedule)
         .map(|_| ())
         .map_err(|e| panic!("valid input must render: {e}"))

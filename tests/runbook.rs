@@ -3,10 +3,10 @@
 //! display names contain, and a threshold changed in the config changes the alert, its
 //! promtool tests and the runbook together.
 
-use scalegen::alerts;
-use scalegen::model::Model;
+use scalegen::config::model::Model;
+use scalegen::render::monitoring as alerts;
+use scalegen::render::runbook::RUNBOOK_FILE;
 use scalegen::render::{render_all, RenderedFile};
-use scalegen::runbook::RUNBOOK_FILE;
 use serde::Deserialize;
 use serde_yaml::Value;
 use std::collections::BTreeSet;
@@ -41,13 +41,13 @@ fn model(territories: &str, calendars: &[(String, String)]) -> Model {
         .iter()
         .map(|(n, t)| (n.as_str(), t.as_str()))
         .collect();
-    scalegen::validate::model_from_strs(territories, &cals)
+    scalegen::config::validate::model_from_strs(territories, &cals)
         .unwrap_or_else(|e| panic!("config is invalid:\n{e}"))
 }
 
 fn render(territories: &str, calendars: &[(String, String)]) -> Vec<RenderedFile> {
     let m = model(territories, calendars);
-    let schedule = scalegen::compile::compile(&m);
+    let schedule = scalegen::schedule::compile::compile(&m);
     render_all(&m, &schedule).unwrap_or_else(|e| panic!("{e}"))
 }
 

@@ -10,10 +10,12 @@ use std::path::Path;
 
 fn default_render() -> Vec<RenderedFile> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let loaded =
-        scalegen::validate::load_model(&root.join("territories.toml"), &root.join("calendars"))
-            .unwrap_or_else(|f| panic!("default config is invalid:\n{}", f.render()));
-    let schedule = scalegen::compile::compile(&loaded.model);
+    let loaded = scalegen::config::validate::load_model(
+        &root.join("territories.toml"),
+        &root.join("calendars"),
+    )
+    .unwrap_or_else(|f| panic!("default config is invalid:\n{}", f.render()));
+    let schedule = scalegen::schedule::compile::compile(&loaded.model);
     render_all(&loaded.model, &schedule).unwrap_or_else(|e| panic!("{e}"))
 }
 

@@ -2,8 +2,8 @@
 //! `file:line` the diagnostic points at. Inputs are the default configuration with one
 //! edit, or the default territories plus one extra calendar file `x.toml`.
 
-use scalegen::defaults::{CALENDARS, TERRITORIES};
-use scalegen::validate::model_from_strs;
+use scalegen::config::example::{CALENDARS, TERRITORIES};
+use scalegen::config::validate::model_from_strs;
 
 /// Validates the default config with `find` replaced by `replace` in territories.toml.
 fn territories_with(find: &str, replace: &str) -> String {

@@ -1,10 +1,15 @@
 //! The output of the compile stage: KEDA cron triggers per deployment, and the
 //! facts about dated entries that other artefacts need (expiry alerts).
 //!
-//! `compile` produces a [`Schedule`] from the [`crate::model::Model`]; `render`
+//! `compile` produces a [`Schedule`] from the [`crate::config::model::Model`]; `render`
 //! writes it into ScaledObjects; `keda` evaluates it (explain, plan, tests).
 
-use crate::model::EntryKind;
+pub mod compile;
+pub mod cron;
+pub mod keda;
+pub mod reference;
+
+use crate::config::model::EntryKind;
 
 /// Every deployment's compiled cron triggers plus the dated-entry expiries.
 #[derive(Debug, Clone, Default)]

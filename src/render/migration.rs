@@ -10,7 +10,7 @@
 //! would hurt most (the values also end up inside dollar-quoted function bodies), so this
 //! module checks them again and refuses to render anything it could not quote safely.
 
-use crate::model::{Events, Model};
+use crate::config::model::{Events, Model};
 use crate::render::{RenderError, RenderedFile, Renderer};
 use serde::Serialize;
 

@@ -26,7 +26,7 @@
 //!   `s{index}-cron-{timezone}-{start}-{end}`, which is how cron triggers are told apart;
 //! - `scaling_notify_*`, `scaling_journal_*`: [`exporter_queries`] below.
 
-use crate::model::{Model, PromDuration, Territory, TerritoryWorkload, Workload};
+use crate::config::model::{Model, PromDuration, Territory, TerritoryWorkload, Workload};
 use crate::render::{RenderError, RenderedFile, Renderer};
 use crate::schedule::{Expiry, Schedule};
 use serde::Serialize;
@@ -710,7 +710,7 @@ impl Builder<'_> {
     fn keda_errors(&self, t: &Territory, w: &Workload) -> Rule {
         let name = self.deployment(t, w);
         let metric = if self.model.app.keda_version
-            >= (crate::model::KedaVersion {
+            >= (crate::config::model::KedaVersion {
                 major: 2,
                 minor: 14,
             }) {
@@ -828,7 +828,7 @@ pub fn percent(ratio: f64) -> String {
 
 // ------------------------------------------------------------------ PromQL text
 
-pub use crate::templates::promql_string;
+pub use crate::render::engine::promql_string;
 
 /// `metric{k="v",…}` with every value PromQL-escaped, labels in the given order.
 pub fn selector(metric: &str, labels: &[(&str, &str)]) -> String {
@@ -1717,7 +1717,7 @@ mod dashboard {
             })
             .collect();
         let errors = if model.app.keda_version
-            >= (crate::model::KedaVersion {
+            >= (crate::config::model::KedaVersion {
                 major: 2,
                 minor: 14,
             }) {

@@ -1,7 +1,7 @@
 //! `scalegen plan`: what the calendar costs and saves over a date range.
 //!
 //! Per deployment it takes the floor timeline of the *generated* cron triggers
-//! ([`crate::keda::timeline`], exact to the minute, computed by jumping between
+//! ([`crate::schedule::keda::timeline`], exact to the minute, computed by jumping between
 //! firings) over the territory's local days `[--from 00:00, --to 24:00)`, and adds
 //! up replica-hours with interval arithmetic (no minute loop):
 //!
@@ -32,9 +32,9 @@ use serde::Serialize;
 use std::fmt::Write as _;
 
 use crate::cli::Format;
-use crate::explain::{local_midnight, select};
-use crate::keda::{Evaluator, FloorInterval};
-use crate::model::{Entry, EntryKind, Model, Territory};
+use crate::config::model::{Entry, EntryKind, Model, Territory};
+use crate::report::explain::{local_midnight, select};
+use crate::schedule::keda::{Evaluator, FloorInterval};
 use crate::schedule::{DeploymentSchedule, Schedule};
 
 /// Arguments of `scalegen plan`.
@@ -1040,8 +1040,8 @@ mod tests {
     use crate::schedule::CronTrigger;
 
     fn model() -> Model {
-        crate::validate::model_from_strs(
-            include_str!("../territories.toml"),
+        crate::config::validate::model_from_strs(
+            include_str!("../../../territories.toml"),
             &[(
                 "calendars/test.toml",
                 r#"

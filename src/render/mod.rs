@@ -5,9 +5,15 @@
 //! back before it is accepted, so a template bug surfaces as an internal error naming
 //! the template and file instead of as a broken manifest on disk.
 
-use crate::model::Model;
+pub mod engine;
+pub mod k8s;
+pub mod migration;
+pub mod monitoring;
+pub mod runbook;
+
+use crate::config::model::Model;
 use crate::schedule::Schedule;
-use crate::templates;
+
 use serde::Serialize;
 
 /// Text every generated file carries in its first line; `render` prunes only files with it.
@@ -60,7 +66,7 @@ impl<'a> Renderer<'a> {
     /// A renderer over `model` and `schedule` with the embedded templates.
     pub fn new(model: &'a Model, schedule: &'a Schedule) -> Self {
         Renderer {
-            env: templates::environment(),
+            env: engine::environment(),
             model,
             schedule,
         }
@@ -100,10 +106,10 @@ impl<'a> Renderer<'a> {
 pub fn render_all(model: &Model, schedule: &Schedule) -> Result<Vec<RenderedFile>, RenderError> {
     let renderer = Renderer::new(model, schedule);
     let mut files = Vec::new();
-    files.extend(crate::k8s::render(&renderer)?);
-    files.extend(crate::alerts::render(&renderer)?);
-    files.extend(crate::runbook::render(&renderer)?);
-    files.extend(crate::migration::render(&renderer)?);
+    files.extend(crate::render::k8s::render(&renderer)?);
+    files.extend(crate::render::monitoring::render(&renderer)?);
+    files.extend(crate::render::runbook::render(&renderer)?);
+    files.extend(crate::render::migration::render(&renderer)?);
     files.push(kustomization(&renderer, &files)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
@@ -162,15 +168,18 @@ mod tests {
     use super::*;
 
     fn default_model() -> Model {
-        crate::validate::model_from_strs(crate::defaults::TERRITORIES, crate::defaults::CALENDARS)
-            .expect("default config validates")
+        crate::config::validate::model_from_strs(
+            crate::config::example::TERRITORIES,
+            crate::config::example::CALENDARS,
+        )
+        .expect("default config validates")
     }
 
     #[test]
     fn invalid_yaml_from_a_template_is_an_internal_error_naming_template_and_file() {
         let model = default_model();
         let schedule = Schedule::default();
-        let mut env = templates::environment();
+        let mut env = engine::environment();
         env.add_template("broken.yaml.j2", "key: [unclosed\n")
             .unwrap();
         let r = Renderer {
@@ -190,7 +199,7 @@ mod tests {
     fn undefined_template_variables_are_errors() {
         let model = default_model();
         let schedule = Schedule::default();
-        let mut env = templates::environment();
+        let mut env = engine::environment();
         env.add_template("t.yaml.j2", "a: {{ nope }}\n").unwrap();
         let r = Renderer {
             env,
@@ -203,7 +212,7 @@ mod tests {
     #[test]
     fn every_file_starts_with_the_generated_header_and_is_listed_once() {
         let model = default_model();
-        let schedule = crate::compile::compile(&model);
+        let schedule = crate::schedule::compile::compile(&model);
         let files = render_all(&model, &schedule).unwrap();
         for f in &files {
             let first = f.contents.lines().next().unwrap_or("");

@@ -3,7 +3,7 @@
 //!
 //! `explain` and `plan` must report what the *manifests* do, not what the calendar
 //! meant, so they go through this module: each trigger is active iff KEDA's decision
-//! on robfig's `Next` values says so ([`crate::cron::keda_active`]), and the floor is
+//! on robfig's `Next` values says so ([`crate::schedule::cron::keda_active`]), and the floor is
 //! `min(max(minReplicaCount, desiredReplicas of the active triggers), maxReplicaCount)`
 //! (SPEC §4.1, `shared/tools/cron-oracle` "What is computed").
 //!
@@ -20,14 +20,14 @@
 //!
 //! Evaluating every minute stays cheap because consecutive minutes mostly share the
 //! `Next` result: robfig truncates to the first field that does not match and
-//! continues from there, so [`crate::cron::Schedule::next_memo`] reuses the previous
+//! continues from there, so [`crate::schedule::cron::Schedule::next_memo`] reuses the previous
 //! answer when that truncated starting point is the same (exact, tested against the
 //! plain loop). Offsets come from a per-timeline table of the zone's changes.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::cron::{self, keda_active, Location, NextMemo, Schedule, Zone};
+use crate::schedule::cron::{self, keda_active, Location, NextMemo, Schedule, Zone};
 use crate::schedule::DeploymentSchedule;
 
 /// The floor of a deployment at one instant.
@@ -502,7 +502,7 @@ fn evaluator(ds: &DeploymentSchedule) -> Evaluator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::EntryKind;
+    use crate::config::model::EntryKind;
     use crate::schedule::CronTrigger;
 
     fn ds(tz: &str, min: u32, max: u32, triggers: &[(&str, &str, u32)]) -> DeploymentSchedule {

@@ -4,10 +4,10 @@
 //! validator keeps going after a problem so one run lists everything. Only a fully
 //! valid configuration produces a `Model`, and nothing after this stage reads TOML.
 
+use crate::config::load::{self, Sources};
+use crate::config::model::*;
+use crate::config::parse::{self, Parsed, RawCalendarFile, RawTerritoriesFile, SStr, Seg};
 use crate::diag::{did_you_mean, has_errors, Diagnostic, Location, SourceMap};
-use crate::load::{self, Sources};
-use crate::model::*;
-use crate::parse::{self, Parsed, RawCalendarFile, RawTerritoriesFile, SStr, Seg};
 use chrono::{Datelike, NaiveDate};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -156,7 +156,7 @@ impl Validator {
         let mut model = base.filter(|_| complete)?;
         model.entries = entries;
         model.blackouts = blackouts;
-        for problem in crate::compile::check_expressible(&model) {
+        for problem in crate::schedule::compile::check_expressible(&model) {
             let at = self
                 .places
                 .get(&("days", problem.entry_id.clone()))

@@ -7,7 +7,7 @@
 //! handed to the template, whose YAML auto-escaping then applies on top; and numbers that KEDA
 //! reads as strings (thresholds) are spelled exactly, without float noise (`80`, `0.3`).
 
-use crate::model::{Model, Resources, Territory, TerritoryWorkload, Workload};
+use crate::config::model::{Model, Resources, Territory, TerritoryWorkload, Workload};
 use crate::render::{RenderError, RenderedFile, Renderer};
 use crate::schedule::DeploymentSchedule;
 use serde::Serialize;
@@ -241,7 +241,7 @@ struct PodMonitorContext<'a> {
     app: &'a str,
 }
 
-pub use crate::templates::promql_string;
+pub use crate::render::engine::promql_string;
 
 /// Label matchers selecting one deployment's series: `{namespace="…",territory="…",workload="…"}`.
 pub fn series_selector(namespace: &str, territory: &str, workload: &str) -> String {

@@ -44,8 +44,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::calendar::{self, OffsetChange};
-use crate::model::{DateRange, Entry, Model, Territory, Weekdays};
+use crate::config::model::{DateRange, Entry, Model, Territory, Weekdays};
+use crate::schedule::reference::{self, OffsetChange};
 use crate::schedule::{CronTrigger, DeploymentSchedule, Expiry, Schedule};
 
 /// A trigger's two cron expressions.
@@ -196,7 +196,7 @@ fn recurring_days(model: &Model, e: &Entry, code: &str) -> Grid {
     for m in 1..=12 {
         for d in 1..=slots(m) {
             g[m as usize - 1][d as usize - 1] =
-                calendar::recurring_start_month_day(model, e, code, m, d);
+                reference::recurring_start_month_day(model, e, code, m, d);
         }
     }
     g
@@ -210,7 +210,7 @@ fn dated_days(model: &Model, e: &Entry, code: &str) -> Vec<NaiveDate> {
     };
     from.iter_days()
         .take_while(|d| *d <= to)
-        .filter(|d| calendar::starts_on(model, e, code, *d))
+        .filter(|d| reference::starts_on(model, e, code, *d))
         .collect()
 }
 
@@ -222,7 +222,7 @@ fn end_time(e: &Entry) -> (u32, u32) {
 
 /// Whether the window ends on the day after it starts (crossing midnight or `24:00`).
 fn ends_next_day(e: &Entry) -> bool {
-    calendar::end_offset_minutes(e) >= 1440
+    reference::end_offset_minutes(e) >= 1440
 }
 
 /// The end days of entry `e` (not whole-day, every weekday) in territory `code`.
@@ -270,10 +270,10 @@ fn end_days(model: &Model, e: &Entry, code: &str) -> Grid {
 fn start_expr(e: &Entry, tz: Tz, end_days: &str, commas: bool, gaps: &mut GapCache) -> String {
     let s = e.hours.start_minute;
     let (m, h) = (s % 60, s / 60);
-    let len = calendar::end_offset_minutes(e) - s;
+    let len = reference::end_offset_minutes(e) - s;
     let skippable = gaps.may_skip(tz, s);
     if len <= 23 * 60 && skippable {
-        if calendar::early_start_applies(e) {
+        if reference::early_start_applies(e) {
             return format!("{m} {}-{h} * * *", h - 1);
         }
         if commas && h == 0 {
@@ -597,7 +597,7 @@ impl GapCache {
                 .with_ymd_and_hms(2100, 1, 1, 0, 0, 0)
                 .single()
                 .expect("valid");
-            calendar::offset_changes_sampled(tz, from, to, 24 * 7)
+            reference::offset_changes_sampled(tz, from, to, 24 * 7)
         })
     }
 
@@ -640,11 +640,11 @@ fn expiries(model: &Model) -> Vec<Expiry> {
             let last_window = dated_days(model, e, &t.code).into_iter().next_back();
             let end = match last_window {
                 Some(s) => {
-                    let off = calendar::end_offset_minutes(e);
-                    calendar::wall(tz, s, off).boundary().unwrap_or_else(|| {
+                    let off = reference::end_offset_minutes(e);
+                    reference::wall(tz, s, off).boundary().unwrap_or_else(|| {
                         let ndt = s.and_hms_opt(0, 0, 0).expect("midnight")
                             + Duration::minutes(i64::from(off));
-                        calendar::first_instant_at_or_after(tz, ndt)
+                        reference::first_instant_at_or_after(tz, ndt)
                     })
                 }
                 None => local_midnight_after(tz, to),
@@ -685,7 +685,7 @@ fn local_midnight_after(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
     let next = (day + Duration::days(1))
         .and_hms_opt(0, 0, 0)
         .expect("midnight");
-    calendar::first_instant_at_or_after(tz, next)
+    reference::first_instant_at_or_after(tz, next)
 }
 
 /// A calendar entry cron cannot express every year, found with calendar knowledge the
@@ -818,7 +818,7 @@ queries = { min = 1, max = 9, rps_per_replica = 10 }
 "#;
 
     fn model(keda: &str, calendar: &str) -> Model {
-        crate::validate::model_from_strs(
+        crate::config::validate::model_from_strs(
             &TERRITORIES.replace("KEDA", keda),
             &[("c.toml", calendar)],
         )

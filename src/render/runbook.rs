@@ -3,8 +3,8 @@
 //! Why it is rendered and not written by hand: on-call reads thresholds, floors and dates
 //! in it while the alerts fire, so they must be the very numbers the alerts and
 //! ScaledObjects use. Calendar, targets and playbooks come from the model; the alert
-//! sections and their threshold tables come from [`crate::alerts::catalog`], the same
-//! values the PrometheusRule is laid out from. Every alert name of [`alerts::ALERTS`] gets a
+//! sections and their threshold tables come from [`crate::render::monitoring::catalog`], the same
+//! values the PrometheusRule is laid out from. Every alert name of [`monitoring::ALERTS`] gets a
 //! section whose heading is the name itself, so its GitHub-style slug is the alert's
 //! `runbook_url` anchor.
 //!
@@ -13,11 +13,11 @@
 //! cells escaped with [`cell`], code only from validated identifiers) and handed over as
 //! safe values.
 
-use crate::alerts::{self, Group, Rule};
-use crate::model::{DateRange, Entry, Hours, Model, Territory, Weekdays};
+use crate::config::model::{DateRange, Entry, Hours, Model, Territory, Weekdays};
+use crate::render::engine::markdown_escape;
+use crate::render::monitoring::{self, Group, Rule};
 use crate::render::{RenderError, RenderedFile, Renderer};
 use crate::schedule::Schedule;
-use crate::templates::markdown_escape;
 use minijinja::Value;
 use serde::Serialize;
 
@@ -148,7 +148,7 @@ struct AlertSection {
 }
 
 fn context(model: &Model, schedule: &Schedule) -> RunbookContext {
-    let groups = alerts::catalog(model, schedule);
+    let groups = monitoring::catalog(model, schedule);
     let a = &model.alerts;
     let critical_types = if model.events.critical.is_empty() {
         "none".to_string()
@@ -175,13 +175,13 @@ fn context(model: &Model, schedule: &Schedule) -> RunbookContext {
             )),
             prometheus_url: code(&model.app.prometheus_url),
             runbook_url: code(&model.app.runbook_url),
-            rule_file: code(alerts::RULE_FILE),
-            test_file: code(alerts::TEST_FILE),
-            exporter_file: code(alerts::EXPORTER_FILE),
-            notify_metric: code(alerts::NOTIFY_USAGE_METRIC),
-            journal_oldest_metric: code(alerts::JOURNAL_OLDEST_METRIC),
-            journal_stuck_metric: code(alerts::JOURNAL_STUCK_METRIC),
-            journal_pending_metric: code(alerts::JOURNAL_PENDING_METRIC),
+            rule_file: code(monitoring::RULE_FILE),
+            test_file: code(monitoring::TEST_FILE),
+            exporter_file: code(monitoring::EXPORTER_FILE),
+            notify_metric: code(monitoring::NOTIFY_USAGE_METRIC),
+            journal_oldest_metric: code(monitoring::JOURNAL_OLDEST_METRIC),
+            journal_stuck_metric: code(monitoring::JOURNAL_STUCK_METRIC),
+            journal_pending_metric: code(monitoring::JOURNAL_PENDING_METRIC),
         },
         calendar_table: safe(calendar_table(model, &model.entries)),
         blackout_table: (!model.blackouts.is_empty()).then(|| safe(blackout_table(model))),
@@ -193,19 +193,19 @@ fn context(model: &Model, schedule: &Schedule) -> RunbookContext {
             .map(|t| playbook(model, t))
             .collect(),
         alert_index: safe(alert_index()),
-        alerts: alerts::ALERTS
+        alerts: monitoring::ALERTS
             .iter()
             .map(|spec| alert_section(spec, &groups))
             .collect(),
         limits: Limits {
             emergency_ms: inline(&format!("{} ms", a.emergency_p95_ms)),
-            notify_warning: inline(&alerts::percent(a.notify_queue_warning)),
-            notify_critical: inline(&alerts::percent(a.notify_queue_critical)),
-            journal_threshold: inline(&alerts::percent(model.events.journal_threshold)),
-            critical_threshold: inline(&alerts::percent(model.events.critical_threshold)),
+            notify_warning: inline(&monitoring::percent(a.notify_queue_warning)),
+            notify_critical: inline(&monitoring::percent(a.notify_queue_critical)),
+            journal_threshold: inline(&monitoring::percent(model.events.journal_threshold)),
+            critical_threshold: inline(&monitoring::percent(model.events.critical_threshold)),
             critical_types: safe(critical_types),
             outbox_lag_seconds: inline(&format!("{} s", a.outbox_lag_seconds)),
-            idle_ratio: inline(&alerts::percent(a.prescale_idle_ratio)),
+            idle_ratio: inline(&monitoring::percent(a.prescale_idle_ratio)),
             idle_for: inline(&a.prescale_idle_for.to_string()),
         },
         campaign_example: safe(code_block("toml", &campaign_example(model))),
@@ -267,9 +267,9 @@ fn playbook(model: &Model, t: &Territory) -> Playbook {
                 w.workload,
                 w.min,
                 w.max,
-                alerts::decimal(f64::from(w.min) * w.rps_per_replica),
-                alerts::decimal(f64::from(w.max) * w.rps_per_replica),
-                alerts::decimal(w.rps_per_replica)
+                monitoring::decimal(f64::from(w.min) * w.rps_per_replica),
+                monitoring::decimal(f64::from(w.max) * w.rps_per_replica),
+                monitoring::decimal(w.rps_per_replica)
             )
         })
         .unwrap_or_default();
@@ -289,7 +289,7 @@ fn playbook(model: &Model, t: &Territory) -> Playbook {
     }
 }
 
-fn alert_section(spec: &'static alerts::AlertSpec, groups: &[Group]) -> AlertSection {
+fn alert_section(spec: &'static monitoring::AlertSpec, groups: &[Group]) -> AlertSection {
     let rules: Vec<&Rule> = groups
         .iter()
         .flat_map(|g| &g.rules)
@@ -360,19 +360,21 @@ fn rules_table(rules: &[&Rule]) -> String {
 /// The threshold of a rule as a comparison a person reads.
 fn comparison(rule: &Rule) -> String {
     match rule.spec.name {
-        alerts::P95_OVER_TARGET | alerts::P95_EMERGENCY => format!("p95 > {}", rule.threshold),
-        alerts::AT_MAX_REPLICAS => format!("at {}", rule.threshold),
-        alerts::NOTIFY_QUEUE_WARNING | alerts::NOTIFY_QUEUE_CRITICAL => {
+        monitoring::P95_OVER_TARGET | monitoring::P95_EMERGENCY => {
+            format!("p95 > {}", rule.threshold)
+        }
+        monitoring::AT_MAX_REPLICAS => format!("at {}", rule.threshold),
+        monitoring::NOTIFY_QUEUE_WARNING | monitoring::NOTIFY_QUEUE_CRITICAL => {
             format!("queue usage > {}", rule.threshold)
         }
-        alerts::JOURNAL_LAG => format!("oldest pending > {}", rule.threshold),
-        alerts::JOURNAL_STUCK => rule.threshold.clone(),
+        monitoring::JOURNAL_LAG => format!("oldest pending > {}", rule.threshold),
+        monitoring::JOURNAL_STUCK => rule.threshold.clone(),
         _ => rule.threshold.clone(),
     }
 }
 
 fn alert_index() -> String {
-    let rows = alerts::ALERTS
+    let rows = monitoring::ALERTS
         .iter()
         .map(|a| {
             vec![
@@ -499,7 +501,7 @@ fn targets_table(model: &Model, territories: &[Territory]) -> String {
                 cell(&b.min.to_string()),
                 cell(&b.max.to_string()),
                 cell(&floor),
-                cell(&alerts::decimal(b.rps_per_replica)),
+                cell(&monitoring::decimal(b.rps_per_replica)),
                 cell(&format!("{} ms", b.p95_ms)),
             ]);
         }

@@ -16,8 +16,8 @@ use serde::Serialize;
 use std::fmt::Write as _;
 
 use crate::cli::Format;
-use crate::keda::{Evaluator, TriggerState};
-use crate::model::Model;
+use crate::config::model::Model;
+use crate::schedule::keda::{Evaluator, TriggerState};
 use crate::schedule::{DeploymentSchedule, Schedule};
 
 /// Arguments of `scalegen explain`.
@@ -554,7 +554,7 @@ pub fn text(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::EntryKind;
+    use crate::config::model::EntryKind;
     use crate::schedule::CronTrigger;
 
     #[test]
@@ -667,7 +667,7 @@ mod tests {
             instant: DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc),
             note: None,
         };
-        let model = crate::explain::tests::empty_model();
+        let model = crate::report::explain::tests::empty_model();
         let r = deployment_report(&model, &ds, &ev, at("2026-09-10T09:15:00+02:00"));
         assert_eq!((r.floor, r.source), (6, FloorSource::Trigger));
         assert_eq!(r.deciding[0].name, "season-okt-1");
@@ -682,7 +682,7 @@ mod tests {
     }
 
     pub(crate) fn empty_model() -> Model {
-        crate::validate::model_from_strs(include_str!("../territories.toml"), &[])
+        crate::config::validate::model_from_strs(include_str!("../../territories.toml"), &[])
             .expect("default territories are valid")
     }
 }

@@ -17,7 +17,7 @@ use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime
 use chrono::{Offset, Timelike};
 use chrono_tz::Tz;
 
-use crate::model::{DateRange, Entry, Model, Territory};
+use crate::config::model::{DateRange, Entry, Model, Territory};
 
 /// How a local wall time of one day maps to real time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -776,7 +776,7 @@ pub fn compare(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{
+    use crate::config::model::{
         Alerts, App, Blackout, EntryKind, Events, Floor, Hours, KedaVersion, MonthDay,
         PromDuration, Resources, TerritoryWorkload, Weekdays, Workload,
     };

@@ -1,0 +1,7 @@
+//! The configuration stage: input files → a validated [`model::Model`].
+
+pub mod example;
+pub mod load;
+pub mod model;
+pub mod parse;
+pub mod validate;

@@ -1,0 +1,4 @@
+//! Reports over the compiled schedule: `explain` and `plan`.
+
+pub mod explain;
+pub mod plan;
