@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod diag;
 pub mod output;

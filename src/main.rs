@@ -1,5 +1,6 @@
-//! The `scalegen` binary: argument parsing and exit codes live in `scalegen::cli`.
+//! The `scalegen` binary: the command line is in `scalegen::cli`, what each subcommand
+//! does and how it exits in `scalegen::commands`.
 
 fn main() -> std::process::ExitCode {
-    scalegen::cli::main()
+    scalegen::commands::main()
 }

@@ -8,8 +8,9 @@
 //! the generated tests really look at the thresholds.
 
 use scalegen::config::model::Model;
+use scalegen::render::file::RenderedFile;
 use scalegen::render::monitoring as alerts;
-use scalegen::render::{render_all, RenderedFile};
+use scalegen::render::render_all;
 use scalegen::schedule::Schedule;
 use serde::Deserialize;
 use serde_yaml::Value;

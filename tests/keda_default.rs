@@ -3,11 +3,12 @@
 
 use std::path::Path;
 
-use scalegen::cli::Format;
+use scalegen::cli::{ExplainArgs, ExplainFormat, PlanArgs, PlanFormat};
+use scalegen::commands;
 use scalegen::config::model::Model;
 use scalegen::config::validate::load_model;
-use scalegen::report::explain::{self, ExplainArgs, FloorSource};
-use scalegen::report::plan::{self as planning, PlanArgs};
+use scalegen::report::explain::{self, FloorSource};
+use scalegen::report::plan as planning;
 use scalegen::schedule::compile::compile;
 use scalegen::schedule::Schedule;
 
@@ -24,7 +25,7 @@ fn explain_args(at: &str, territory: Option<&str>, workload: Option<&str>) -> Ex
         at: at.into(),
         territory: territory.map(Into::into),
         workload: workload.map(Into::into),
-        format: Format::Text,
+        format: ExplainFormat::Text,
     }
 }
 
@@ -47,7 +48,7 @@ fn oktoberfest_sets_de_queries_to_6() {
         .iter()
         .all(|t| t.entry_kind == "season" && t.entry_id == "oktoberfest"));
 
-    let text = explain::run(
+    let text = commands::explain::run(
         &model,
         &schedule,
         &explain_args("2026-10-03T09:15", Some("DE"), None),
@@ -82,11 +83,11 @@ fn off_season_is_base_min_and_an_offset_means_one_instant() {
         assert_eq!(d.floor, d.min);
         assert_eq!(d.instant, "2026-08-03T07:15:00Z");
     }
-    let json = explain::run(
+    let json = commands::explain::run(
         &model,
         &schedule,
         &ExplainArgs {
-            format: Format::Json,
+            format: ExplainFormat::Json,
             ..explain_args("2026-08-03T09:15", Some("de"), Some("QUERIES"))
         },
     )
@@ -102,21 +103,23 @@ fn off_season_is_base_min_and_an_offset_means_one_instant() {
 #[test]
 fn unknown_names_and_bad_instants_are_usage_errors() {
     let (model, schedule) = default_config();
-    let err = explain::run(
+    let err = commands::explain::run(
         &model,
         &schedule,
         &explain_args("2026-10-03T09:15", Some("DR"), None),
     )
     .unwrap_err();
     assert!(err.contains("did you mean `DE`"), "{err}");
-    let err = explain::run(
+    let err = commands::explain::run(
         &model,
         &schedule,
         &explain_args("2026-10-03T09:15", None, Some("querys")),
     )
     .unwrap_err();
     assert!(err.contains("did you mean `queries`"), "{err}");
-    assert!(explain::run(&model, &schedule, &explain_args("tomorrow", None, None)).is_err());
+    assert!(
+        commands::explain::run(&model, &schedule, &explain_args("tomorrow", None, None)).is_err()
+    );
 }
 
 #[test]
@@ -186,13 +189,13 @@ fn plan_2026_saves_and_flags_capacity_risk() {
     let busier_plan = planning::plan(&busier, &schedule, "2026-01-01", "2026-12-31").unwrap();
     assert_eq!(at_c(&busier_plan), 708.0);
 
-    let text = planning::run(
+    let text = commands::plan::run(
         &model,
         &schedule,
         &PlanArgs {
             from: "2026-01-01".into(),
             to: "2026-12-31".into(),
-            format: Format::Text,
+            format: PlanFormat::Text,
             svg: None,
         },
     )

@@ -3,7 +3,8 @@
 //! PodMonitor must say, read back from the rendered YAML rather than from the templates.
 
 use scalegen::config::model::{EntryKind, Model};
-use scalegen::render::{render_all, RenderedFile};
+use scalegen::render::file::RenderedFile;
+use scalegen::render::render_all;
 use scalegen::schedule::{CronTrigger, DeploymentSchedule, Schedule};
 use serde::Deserialize;
 use serde_yaml::Value;

@@ -13,7 +13,7 @@ use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::Client;
 use scalegen::config::model::Model;
-use scalegen::render::Renderer;
+use scalegen::render::engine::Renderer;
 use scalegen::schedule::Schedule;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};

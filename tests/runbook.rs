@@ -4,9 +4,10 @@
 //! promtool tests and the runbook together.
 
 use scalegen::config::model::Model;
+use scalegen::render::file::RenderedFile;
 use scalegen::render::monitoring as alerts;
+use scalegen::render::render_all;
 use scalegen::render::runbook::RUNBOOK_FILE;
-use scalegen::render::{render_all, RenderedFile};
 use serde::Deserialize;
 use serde_yaml::Value;
 use std::collections::BTreeSet;

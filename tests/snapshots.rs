@@ -5,7 +5,8 @@
 //! module adds gets its snapshot without touching this file. Review changes with
 //! `cargo insta review`.
 
-use scalegen::render::{render_all, RenderedFile};
+use scalegen::render::file::RenderedFile;
+use scalegen::render::render_all;
 use std::path::Path;
 
 fn default_render() -> Vec<RenderedFile> {

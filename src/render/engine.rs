@@ -15,8 +15,12 @@
 //! block, say) is marked with `|safe` deliberately; nothing is verbatim by default.
 //! Undefined variables are errors, never empty strings.
 
+use crate::config::model::Model;
+use crate::render::file::{self, RenderError, RenderedFile};
+use crate::schedule::Schedule;
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
+use serde::Serialize;
 
 /// Builds the environment with every embedded template, the escaping rules and the filters.
 pub fn environment() -> Environment<'static> {
@@ -118,26 +122,6 @@ pub fn yaml_quote(s: &str) -> String {
     out
 }
 
-/// `s` as a PromQL double-quoted string literal (Go syntax): `\`, `"` and line breaks are
-/// escaped, other control characters become `\uXXXX`.
-pub fn promql_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// A SQL string literal (standard-conforming strings: only `'` needs doubling).
 pub fn sql_literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -179,9 +163,100 @@ pub fn markdown_anchor(heading: &str) -> String {
         .collect()
 }
 
+/// Shared state of one render: the environment, the model and the schedule.
+pub struct Renderer<'a> {
+    env: minijinja::Environment<'static>,
+    /// The validated configuration.
+    pub model: &'a Model,
+    /// The compiled cron triggers and expiries.
+    pub schedule: &'a Schedule,
+}
+
+impl<'a> Renderer<'a> {
+    /// A renderer over `model` and `schedule` with the embedded templates.
+    pub fn new(model: &'a Model, schedule: &'a Schedule) -> Self {
+        Renderer {
+            env: environment(),
+            model,
+            schedule,
+        }
+    }
+
+    /// Renders `template` with `context` into `path`, adds the header and checks the syntax.
+    pub fn file(
+        &self,
+        template: &str,
+        context: impl Serialize,
+        path: &str,
+        kustomize: bool,
+    ) -> Result<RenderedFile, RenderError> {
+        let fail = |message: String| RenderError {
+            template: template.to_string(),
+            file: path.to_string(),
+            message,
+        };
+        let body = self
+            .env
+            .get_template(template)
+            .and_then(|t| t.render(context))
+            .map_err(|e| fail(format!("{e:#}")))?;
+        let contents = format!("{}{}", file::header_for(path), body);
+        if file::is_yaml(path) {
+            file::check_yaml(&contents).map_err(fail)?;
+        }
+        Ok(RenderedFile {
+            path: path.to_string(),
+            contents,
+            kustomize,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn default_model() -> Model {
+        crate::config::validate::model_from_strs(
+            crate::config::example::TERRITORIES,
+            crate::config::example::CALENDARS,
+        )
+        .expect("default config validates")
+    }
+
+    #[test]
+    fn invalid_yaml_from_a_template_is_an_internal_error_naming_template_and_file() {
+        let model = default_model();
+        let schedule = Schedule::default();
+        let mut env = environment();
+        env.add_template("broken.yaml.j2", "key: [unclosed\n")
+            .unwrap();
+        let r = Renderer {
+            env,
+            model: &model,
+            schedule: &schedule,
+        };
+        let err = r
+            .file("broken.yaml.j2", (), "x/broken.yaml", true)
+            .unwrap_err();
+        assert_eq!(err.template, "broken.yaml.j2");
+        assert_eq!(err.file, "x/broken.yaml");
+        assert!(err.to_string().contains("does not parse"), "{err}");
+    }
+
+    #[test]
+    fn undefined_template_variables_are_errors() {
+        let model = default_model();
+        let schedule = Schedule::default();
+        let mut env = environment();
+        env.add_template("t.yaml.j2", "a: {{ nope }}\n").unwrap();
+        let r = Renderer {
+            env,
+            model: &model,
+            schedule: &schedule,
+        };
+        assert!(r.file("t.yaml.j2", (), "t.yaml", false).is_err());
+    }
 
     #[test]
     fn yaml_quote_escapes_quotes_breaks_and_invisible_characters() {
@@ -189,13 +264,6 @@ mod tests {
         assert_eq!(yaml_quote("x\u{2028}y\u{feff}"), r#""x\u2028y\ufeff""#);
         let parsed: String = serde_yaml::from_str(&yaml_quote("key: {{ x }} # c\n- y")).unwrap();
         assert_eq!(parsed, "key: {{ x }} # c\n- y");
-    }
-
-    #[test]
-    fn promql_string_escapes_quotes_backslashes_and_breaks() {
-        assert_eq!(promql_string("freshplan"), r#""freshplan""#);
-        assert_eq!(promql_string(r#"a"b\c"#), r#""a\"b\\c""#);
-        assert_eq!(promql_string("a\nb\u{1}"), r#""a\nb\u0001""#);
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! reads as strings (thresholds) are spelled exactly, without float noise (`80`, `0.3`).
 
 use crate::config::model::{Model, Resources, Territory, TerritoryWorkload, Workload};
-use crate::render::{RenderError, RenderedFile, Renderer};
+use crate::render::engine::Renderer;
+use crate::render::file::{RenderError, RenderedFile};
 use crate::schedule::DeploymentSchedule;
 use serde::Serialize;
 
@@ -241,7 +242,7 @@ struct PodMonitorContext<'a> {
     app: &'a str,
 }
 
-pub use crate::render::engine::promql_string;
+pub use crate::render::promql::promql_string;
 
 /// Label matchers selecting one deployment's series: `{namespace="…",territory="…",workload="…"}`.
 pub fn series_selector(namespace: &str, territory: &str, workload: &str) -> String {

@@ -11,7 +11,8 @@
 //! module checks them again and refuses to render anything it could not quote safely.
 
 use crate::config::model::{Events, Model};
-use crate::render::{RenderError, RenderedFile, Renderer};
+use crate::render::engine::Renderer;
+use crate::render::file::{RenderError, RenderedFile};
 use serde::Serialize;
 
 /// Template of the migration.

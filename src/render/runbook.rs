@@ -15,8 +15,9 @@
 
 use crate::config::model::{DateRange, Entry, Hours, Model, Territory, Weekdays};
 use crate::render::engine::markdown_escape;
+use crate::render::engine::Renderer;
+use crate::render::file::{RenderError, RenderedFile};
 use crate::render::monitoring::{self, Group, Rule};
-use crate::render::{RenderError, RenderedFile, Renderer};
 use crate::schedule::Schedule;
 use minijinja::Value;
 use serde::Serialize;

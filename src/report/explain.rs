@@ -15,27 +15,9 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use std::fmt::Write as _;
 
-use crate::cli::Format;
 use crate::config::model::Model;
 use crate::schedule::keda::{Evaluator, TriggerState};
 use crate::schedule::{DeploymentSchedule, Schedule};
-
-/// Arguments of `scalegen explain`.
-#[derive(Debug, clap::Args)]
-pub struct ExplainArgs {
-    /// Instant to explain: `2026-10-03T09:15` (local to each territory) or with an offset.
-    #[arg(long)]
-    pub at: String,
-    /// Only this territory.
-    #[arg(long)]
-    pub territory: Option<String>,
-    /// Only this workload.
-    #[arg(long)]
-    pub workload: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = crate::cli::Format::Text)]
-    pub format: crate::cli::Format,
-}
 
 /// What `--at` means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -434,25 +416,6 @@ fn deployment_report(
         deciding: deciding.into_iter().map(trigger).collect(),
         also_active: also.into_iter().map(trigger).collect(),
         next_start,
-    }
-}
-
-/// Runs explain; `Err` is a usage problem (exit 2).
-pub fn run(model: &Model, schedule: &Schedule, args: &ExplainArgs) -> Result<String, String> {
-    let report = explain(
-        model,
-        schedule,
-        &args.at,
-        args.territory.as_deref(),
-        args.workload.as_deref(),
-    )?;
-    match args.format {
-        Format::Text => Ok(text(&report)),
-        Format::Json => Ok(format!(
-            "{}\n",
-            serde_json::to_string_pretty(&report).expect("report serialises")
-        )),
-        Format::Csv => Err("explain supports --format text or json (csv is for plan)".into()),
     }
 }
 

@@ -27,7 +27,8 @@
 //! - `scaling_notify_*`, `scaling_journal_*`: [`exporter_queries`] below.
 
 use crate::config::model::{Model, PromDuration, Territory, TerritoryWorkload, Workload};
-use crate::render::{RenderError, RenderedFile, Renderer};
+use crate::render::engine::Renderer;
+use crate::render::file::{RenderError, RenderedFile};
 use crate::schedule::{Expiry, Schedule};
 use serde::Serialize;
 
@@ -828,7 +829,7 @@ pub fn percent(ratio: f64) -> String {
 
 // ------------------------------------------------------------------ PromQL text
 
-pub use crate::render::engine::promql_string;
+pub use crate::render::promql::promql_string;
 
 /// `metric{k="v",…}` with every value PromQL-escaped, labels in the given order.
 pub fn selector(metric: &str, labels: &[(&str, &str)]) -> String {

@@ -31,28 +31,10 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use std::fmt::Write as _;
 
-use crate::cli::Format;
 use crate::config::model::{Entry, EntryKind, Model, Territory};
 use crate::report::explain::{local_midnight, select};
 use crate::schedule::keda::{Evaluator, FloorInterval};
 use crate::schedule::{DeploymentSchedule, Schedule};
-
-/// Arguments of `scalegen plan`.
-#[derive(Debug, clap::Args)]
-pub struct PlanArgs {
-    /// First day (local), `YYYY-MM-DD`.
-    #[arg(long)]
-    pub from: String,
-    /// Last day (local, inclusive), `YYYY-MM-DD`.
-    #[arg(long)]
-    pub to: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = crate::cli::Format::Text)]
-    pub format: crate::cli::Format,
-    /// Also draw the range as an SVG chart into this file.
-    #[arg(long)]
-    pub svg: Option<std::path::PathBuf>,
-}
 
 /// Longest range plan accepts (ten years of days).
 const MAX_DAYS: i64 = 3653;
@@ -553,29 +535,6 @@ fn segments(timeline: &[FloorInterval], windows: Option<&[LoadWindow]>) -> Vec<S
     out
 }
 
-/// Runs plan; `Err` is a usage problem (exit 2).
-pub fn run(model: &Model, schedule: &Schedule, args: &PlanArgs) -> Result<String, String> {
-    let plan = plan(model, schedule, &args.from, &args.to)?;
-    if let Some(path) = &args.svg {
-        fs_err::write(path, svg(model, &plan))
-            .map_err(|e| format!("cannot write the SVG chart: {e}"))?;
-    }
-    Ok(match args.format {
-        Format::Text => {
-            let mut t = text(&plan);
-            if let Some(path) = &args.svg {
-                let _ = writeln!(t, "\nchart written to {}", path.display());
-            }
-            t
-        }
-        Format::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&plan).expect("plan serialises")
-        ),
-        Format::Csv => csv(&plan),
-    })
-}
-
 /// `1234.5` → `1,234.5`.
 fn thousands(x: f64) -> String {
     let s = format!("{x:.1}");
@@ -1034,12 +993,14 @@ pub fn svg(model: &Model, plan: &Plan) -> String {
     s
 }
 
+/// The test model (default territories, one Oktoberfest season with load factors) and
+/// the schedule the compiler is expected to produce for it, built by hand.
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixture {
     use super::*;
     use crate::schedule::CronTrigger;
 
-    fn model() -> Model {
+    pub(crate) fn model() -> Model {
         crate::config::validate::model_from_strs(
             include_str!("../../../territories.toml"),
             &[(
@@ -1060,7 +1021,7 @@ load = { DE = 2.0, "DE-BY" = 6.0, CH = 1.5 }
     }
 
     /// The schedule the compiler is expected to produce for `model()` (by hand).
-    fn schedule(model: &Model) -> Schedule {
+    pub(crate) fn schedule(model: &Model) -> Schedule {
         let mut deployments = Vec::new();
         for t in &model.territories {
             for w in &t.workloads {
@@ -1100,6 +1061,12 @@ load = { DE = 2.0, "DE-BY" = 6.0, CH = 1.5 }
             expiries: Vec::new(),
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::{model, schedule};
+    use super::*;
 
     #[test]
     fn replica_hours_and_saving_by_interval_arithmetic() {
@@ -1175,65 +1142,6 @@ load = { DE = 2.0, "DE-BY" = 6.0, CH = 1.5 }
         assert_eq!(demand(120.0 * 3.0, 80.0), 5);
         assert_eq!(demand(240.0, 80.0), 3);
         assert_eq!(demand(0.0, 80.0), 0);
-    }
-
-    #[test]
-    fn outputs_are_stable_and_machine_readable() {
-        let m = model();
-        let s = schedule(&m);
-        let args = |format| PlanArgs {
-            from: "2026-08-31".into(),
-            to: "2026-09-02".into(),
-            format,
-            svg: None,
-        };
-        let text1 = run(&m, &s, &args(Format::Text)).unwrap();
-        assert_eq!(text1, run(&m, &s, &args(Format::Text)).unwrap());
-        assert!(
-            text1.contains("floor 6  2026-09-01 08:00 → 2026-09-02 20:00  2 windows 08:00–20:00"),
-            "{text1}"
-        );
-        let json: serde_json::Value =
-            serde_json::from_str(&run(&m, &s, &args(Format::Json)).unwrap()).unwrap();
-        assert_eq!(json["deployments"].as_array().unwrap().len(), 6);
-        let csv = run(&m, &s, &args(Format::Csv)).unwrap();
-        let header = csv.lines().next().unwrap();
-        assert!(header.starts_with("deployment,territory,workload,start,end"));
-        assert!(
-            csv.lines().any(|l| l.starts_with(
-                "freshplan-api-queries-de,DE,queries,2026-09-01T06:00:00Z,2026-09-01T18:00:00Z,"
-            )),
-            "{csv}"
-        );
-        let cols = header.split(',').count();
-        assert!(csv.lines().all(|l| l.split(',').count() == cols));
-    }
-
-    #[test]
-    fn svg_is_deterministic_and_written_to_the_path() {
-        let m = model();
-        let s = schedule(&m);
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("plan.svg");
-        let args = PlanArgs {
-            from: "2026-01-01".into(),
-            to: "2026-12-31".into(),
-            format: Format::Text,
-            svg: Some(path.clone()),
-        };
-        run(&m, &s, &args).unwrap();
-        let first = std::fs::read(&path).unwrap();
-        run(&m, &s, &args).unwrap();
-        assert_eq!(first, std::fs::read(&path).unwrap());
-        let text = String::from_utf8(first).unwrap();
-        assert!(text.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
-        assert!(text.contains(">Oktoberfest</text>"));
-        let bad = PlanArgs {
-            svg: Some(dir.path().join("missing/dir/plan.svg")),
-            ..args
-        };
-        let err = run(&m, &s, &bad).unwrap_err();
-        assert!(err.contains("missing/dir/plan.svg"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,127 @@
+//! The subcommands: each reads its arguments ([`crate::cli`]), runs the stages it needs
+//! and ends with an [`ExitStatus`].
+//!
+//! Exit codes (all subcommands): 0 success / no drift, 1 drift (`render --check`) or a
+//! failed expectation, 2 invalid input or usage, 3 an internal error (a bug in scalegen).
+
+use crate::cli::{Cli, Command, InputArgs};
+use crate::config::validate::{Loaded, Options};
+use clap::Parser;
+use std::process::ExitCode;
+
+/// `println!` through [`emit`].
+macro_rules! emitln {
+    ($($arg:tt)*) => {
+        $crate::commands::emit(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+pub mod completions;
+pub mod explain;
+pub mod init;
+pub mod plan;
+pub mod render;
+pub mod schema;
+pub mod validate;
+
+/// How a subcommand ended; the process exit code is its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Done; nothing to report (`render --check`: no drift).
+    Success = 0,
+    /// Drift (`render --check`) or another failed expectation.
+    Failed = 1,
+    /// Invalid input or usage: nothing was written.
+    InvalidInput = 2,
+    /// A bug in scalegen: nothing was written.
+    Internal = 3,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> ExitCode {
+        ExitCode::from(status as u8)
+    }
+}
+
+/// Entry point of the binary: parses the command line and runs the subcommand.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitStatus::InvalidInput
+            } else {
+                ExitStatus::Success
+            }
+            .into();
+        }
+    };
+    run(cli.command).into()
+}
+
+/// Runs one subcommand.
+pub fn run(command: Command) -> ExitStatus {
+    match command {
+        Command::Render { input, out, check } => render::run(&input, &out, check),
+        Command::Validate { input, today } => validate::run(&input, today.as_deref()),
+        Command::Explain { input, args } => explain::main(&input, &args),
+        Command::Plan { input, args } => plan::main(&input, &args),
+        Command::Init { dir } => init::run(&dir),
+        Command::Schema => schema::run(),
+        Command::Completions { shell } => completions::run(shell),
+    }
+}
+
+/// Writes to stdout; a closed pipe (`scalegen schema | head`) ends the output quietly.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(ExitStatus::InvalidInput as i32);
+    }
+}
+
+/// Loads and validates; prints diagnostics; `None` means invalid input.
+fn load(input: &InputArgs, options: Options) -> Option<Loaded> {
+    match crate::config::validate::load_model_with(&input.config, &input.calendars, options) {
+        Ok(loaded) => {
+            if !loaded.warnings.is_empty() {
+                eprint!("{}", crate::diag::render(&loaded.warnings, &loaded.sources));
+                if input.deny_warnings {
+                    eprintln!(
+                        "error: {} warning(s) denied by --deny-warnings",
+                        loaded.warnings.len()
+                    );
+                    return None;
+                }
+            }
+            Some(loaded)
+        }
+        Err(failure) => {
+            eprint!("{}", failure.render());
+            None
+        }
+    }
+}
+
+/// Loads the input, then prints what `f` makes of the model (or its error).
+fn with_model(input: &InputArgs, f: impl FnOnce(&Loaded) -> Result<String, String>) -> ExitStatus {
+    let Some(loaded) = load(input, Options::default()) else {
+        return ExitStatus::InvalidInput;
+    };
+    match f(&loaded) {
+        Ok(text) => {
+            emit(&text);
+            ExitStatus::Success
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitStatus::InvalidInput
+        }
+    }
+}
