@@ -9,7 +9,7 @@
 
 use scalegen::config::model::Model;
 use scalegen::render::file::RenderedFile;
-use scalegen::render::monitoring as alerts;
+use scalegen::render::monitoring::{self, catalog, exporter};
 use scalegen::render::render_all;
 use scalegen::schedule::Schedule;
 use serde::Deserialize;
@@ -90,7 +90,7 @@ fn seq<'a>(v: &'a Value, key: &str) -> &'a [Value] {
 
 /// Every rule of the rendered PrometheusRule.
 fn rules(files: &[RenderedFile]) -> Vec<Value> {
-    let doc = yaml(&file(files, alerts::RULE_FILE).contents);
+    let doc = yaml(&file(files, monitoring::RULE_FILE).contents);
     assert_eq!(s(&doc, "apiVersion"), "monitoring.coreos.com/v1");
     assert_eq!(s(&doc, "kind"), "PrometheusRule");
     seq(&doc["spec"], "groups")
@@ -249,18 +249,18 @@ fn default_config_has_one_rule_per_alert_and_scope() {
     let rules = rules(&files);
     let count = |name: &str| rules.iter().filter(|r| s(r, "alert") == name).count();
     let deployments = m.territories.len() * m.workloads.len();
-    assert_eq!(count(alerts::P95_OVER_TARGET), deployments);
-    assert_eq!(count(alerts::P95_EMERGENCY), deployments);
-    assert_eq!(count(alerts::AT_MAX_REPLICAS), deployments);
-    assert_eq!(count(alerts::KEDA_SCALER_ERRORS), deployments);
-    assert_eq!(count(alerts::NOTIFY_QUEUE_WARNING), 1);
-    assert_eq!(count(alerts::NOTIFY_QUEUE_CRITICAL), 1);
-    assert_eq!(count(alerts::JOURNAL_LAG), m.territories.len());
-    assert_eq!(count(alerts::JOURNAL_STUCK), m.territories.len());
+    assert_eq!(count(catalog::P95_OVER_TARGET), deployments);
+    assert_eq!(count(catalog::P95_EMERGENCY), deployments);
+    assert_eq!(count(catalog::AT_MAX_REPLICAS), deployments);
+    assert_eq!(count(catalog::KEDA_SCALER_ERRORS), deployments);
+    assert_eq!(count(catalog::NOTIFY_QUEUE_WARNING), 1);
+    assert_eq!(count(catalog::NOTIFY_QUEUE_CRITICAL), 1);
+    assert_eq!(count(catalog::JOURNAL_LAG), m.territories.len());
+    assert_eq!(count(catalog::JOURNAL_STUCK), m.territories.len());
     // Every default deployment has a season floor above its min.
-    assert_eq!(count(alerts::PRESCALE_IDLE), deployments);
+    assert_eq!(count(catalog::PRESCALE_IDLE), deployments);
     assert_eq!(
-        count(alerts::CALENDAR_ENTRY_EXPIRED),
+        count(catalog::CALENDAR_ENTRY_EXPIRED),
         schedule.expiries.len()
     );
     assert!(schedule
@@ -275,7 +275,7 @@ fn every_rule_has_severity_annotations_and_its_runbook_anchor() {
     for (m, _, files) in [render_default(), odd(), plain()] {
         for rule in rules(&files) {
             let name = s(&rule, "alert");
-            let spec = alerts::spec(name);
+            let spec = catalog::spec(name);
             assert_eq!(label(&rule, "severity"), Some(spec.severity.as_str()));
             assert_eq!(label(&rule, "namespace"), Some(m.app.namespace.as_str()));
             let ann = &rule["annotations"];
@@ -306,30 +306,30 @@ fn thresholds_in_expressions_come_from_the_config() {
             .unwrap_or_else(|| panic!("no {name} for {t}/{w}"))
     };
     // Resolution of SPEC §2.1: DE uses the workload targets, CH and AT their own.
-    assert!(expr_of(alerts::P95_OVER_TARGET, "DE", "queries").ends_with("> 0.3"));
-    assert!(expr_of(alerts::P95_OVER_TARGET, "DE", "commands").ends_with("> 0.35"));
-    assert!(expr_of(alerts::P95_OVER_TARGET, "CH", "queries").ends_with("> 0.35"));
-    assert!(expr_of(alerts::P95_OVER_TARGET, "AT", "commands").ends_with("> 0.4"));
-    assert!(expr_of(alerts::P95_EMERGENCY, "AT", "queries").ends_with("> 0.5"));
-    let capacity = expr_of(alerts::AT_MAX_REPLICAS, "DE", "queries");
+    assert!(expr_of(catalog::P95_OVER_TARGET, "DE", "queries").ends_with("> 0.3"));
+    assert!(expr_of(catalog::P95_OVER_TARGET, "DE", "commands").ends_with("> 0.35"));
+    assert!(expr_of(catalog::P95_OVER_TARGET, "CH", "queries").ends_with("> 0.35"));
+    assert!(expr_of(catalog::P95_OVER_TARGET, "AT", "commands").ends_with("> 0.4"));
+    assert!(expr_of(catalog::P95_EMERGENCY, "AT", "queries").ends_with("> 0.5"));
+    let capacity = expr_of(catalog::AT_MAX_REPLICAS, "DE", "queries");
     assert!(capacity.contains("horizontalpodautoscaler=\"keda-hpa-freshplan-api-queries-de\""));
-    let idle = expr_of(alerts::PRESCALE_IDLE, "DE", "queries");
+    let idle = expr_of(catalog::PRESCALE_IDLE, "DE", "queries");
     assert!(idle.contains("< 0.2 * 80 * ("), "{idle}");
     assert!(
         idle.ends_with("== 1)) > 2)"),
         "floor must exceed min 2: {idle}"
     );
-    let keda = expr_of(alerts::KEDA_SCALER_ERRORS, "CH", "commands");
+    let keda = expr_of(catalog::KEDA_SCALER_ERRORS, "CH", "commands");
     assert!(keda
         .contains("keda_scaler_detail_errors_total{scaledObject=\"freshplan-api-commands-ch\"}"));
     let prescale_for = rules
         .iter()
-        .find(|r| s(r, "alert") == alerts::PRESCALE_IDLE)
+        .find(|r| s(r, "alert") == catalog::PRESCALE_IDLE)
         .map(|r| s(r, "for").to_string());
     assert_eq!(prescale_for.as_deref(), Some("30m"));
     let lag: Vec<&Value> = rules
         .iter()
-        .filter(|r| s(r, "alert") == alerts::JOURNAL_LAG)
+        .filter(|r| s(r, "alert") == catalog::JOURNAL_LAG)
         .collect();
     assert_eq!(
         s(lag[0], "expr"),
@@ -340,7 +340,7 @@ fn thresholds_in_expressions_come_from_the_config() {
         .any(|r| s(r, "expr") == "max(scaling_notify_queue_usage_ratio) > 0.95"));
     let expiry = rules
         .iter()
-        .find(|r| s(r, "alert") == alerts::CALENDAR_ENTRY_EXPIRED)
+        .find(|r| s(r, "alert") == catalog::CALENDAR_ENTRY_EXPIRED)
         .expect("expiry rule for black-week-2027");
     assert_eq!(label(expiry, "entry_id"), Some("black-week-2027"));
     assert_eq!(label(expiry, "entry_kind"), Some("campaign"));
@@ -354,7 +354,7 @@ fn old_keda_versions_use_the_old_error_metric() {
     let rules = rules(&files);
     let keda = rules
         .iter()
-        .find(|r| s(r, "alert") == alerts::KEDA_SCALER_ERRORS)
+        .find(|r| s(r, "alert") == catalog::KEDA_SCALER_ERRORS)
         .unwrap();
     assert!(s(keda, "expr").contains("rate(keda_scaler_errors{"));
 }
@@ -380,11 +380,13 @@ fn cost_and_expiry_rules_follow_the_calendar() {
     let (schedule, files) = render(&m);
     let rules = rules(&files);
     assert!(schedule.expiries.is_empty());
-    assert!(!rules.iter().any(|r| s(r, "alert") == alerts::PRESCALE_IDLE));
     assert!(!rules
         .iter()
-        .any(|r| s(r, "alert") == alerts::CALENDAR_ENTRY_EXPIRED));
-    let doc = yaml(&file(&files, alerts::RULE_FILE).contents);
+        .any(|r| s(r, "alert") == catalog::PRESCALE_IDLE));
+    assert!(!rules
+        .iter()
+        .any(|r| s(r, "alert") == catalog::CALENDAR_ENTRY_EXPIRED));
+    let doc = yaml(&file(&files, monitoring::RULE_FILE).contents);
     let groups: Vec<&str> = seq(&doc["spec"], "groups")
         .iter()
         .map(|g| s(g, "name"))
@@ -394,7 +396,7 @@ fn cost_and_expiry_rules_follow_the_calendar() {
     let (_, _, files) = plain();
     let idle: Vec<Value> = self::rules(&files)
         .into_iter()
-        .filter(|r| s(r, "alert") == alerts::PRESCALE_IDLE)
+        .filter(|r| s(r, "alert") == catalog::PRESCALE_IDLE)
         .collect();
     assert_eq!(idle.len(), 1, "only NZ has a floor");
     assert_eq!(label(&idle[0], "territory"), Some("NZ"));
@@ -404,7 +406,7 @@ fn cost_and_expiry_rules_follow_the_calendar() {
     let odd_rules = self::rules(&files);
     let idle: Vec<&Value> = odd_rules
         .iter()
-        .filter(|r| s(r, "alert") == alerts::PRESCALE_IDLE)
+        .filter(|r| s(r, "alert") == catalog::PRESCALE_IDLE)
         .collect();
     // Only `write` has a floor above its min; `read`'s floor of 1 equals its min.
     assert_eq!(idle.len(), 1);
@@ -412,7 +414,7 @@ fn cost_and_expiry_rules_follow_the_calendar() {
     assert_eq!(s(idle[0], "for"), "1h30m");
     let expired: BTreeSet<&str> = odd_rules
         .iter()
-        .filter(|r| s(r, "alert") == alerts::CALENDAR_ENTRY_EXPIRED)
+        .filter(|r| s(r, "alert") == catalog::CALENDAR_ENTRY_EXPIRED)
         .filter_map(|r| label(r, "entry_id"))
         .collect();
     let expected: BTreeSet<&str> = schedule
@@ -428,7 +430,7 @@ fn cost_and_expiry_rules_follow_the_calendar() {
 #[test]
 fn exporter_queries_produce_every_database_metric_the_alerts_use() {
     let (_, _, files) = render_default();
-    let q = yaml(&file(&files, alerts::EXPORTER_FILE).contents);
+    let q = yaml(&file(&files, monitoring::EXPORTER_FILE).contents);
     let mut produced = BTreeSet::new();
     for (name, query) in q.as_mapping().unwrap() {
         let name = name.as_str().unwrap();
@@ -443,10 +445,10 @@ fn exporter_queries_produce_every_database_metric_the_alerts_use() {
             }
         }
     }
-    assert!(produced.contains(alerts::NOTIFY_USAGE_METRIC));
-    assert!(produced.contains(alerts::JOURNAL_OLDEST_METRIC));
-    assert!(produced.contains(alerts::JOURNAL_STUCK_METRIC));
-    assert!(produced.contains(alerts::JOURNAL_PENDING_METRIC));
+    assert!(produced.contains(exporter::NOTIFY_USAGE_METRIC));
+    assert!(produced.contains(exporter::JOURNAL_OLDEST_METRIC));
+    assert!(produced.contains(exporter::JOURNAL_STUCK_METRIC));
+    assert!(produced.contains(exporter::JOURNAL_PENDING_METRIC));
     for rule in rules(&files) {
         let expr = s(&rule, "expr");
         for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
@@ -455,7 +457,7 @@ fn exporter_queries_produce_every_database_metric_the_alerts_use() {
             }
         }
     }
-    let text = &file(&files, alerts::EXPORTER_FILE).contents;
+    let text = &file(&files, monitoring::EXPORTER_FILE).contents;
     assert!(text.contains("pg_notification_queue_usage()"));
     assert!(text.contains("FROM scaling_journal_stats"));
 }
@@ -463,17 +465,17 @@ fn exporter_queries_produce_every_database_metric_the_alerts_use() {
 #[test]
 fn kustomization_lists_rule_and_dashboard_but_not_tests_or_queries() {
     let (_, _, files) = render_default();
-    assert!(file(&files, alerts::RULE_FILE).kustomize);
-    assert!(file(&files, alerts::DASHBOARD_FILE).kustomize);
-    assert!(!file(&files, alerts::TEST_FILE).kustomize);
-    assert!(!file(&files, alerts::EXPORTER_FILE).kustomize);
+    assert!(file(&files, monitoring::RULE_FILE).kustomize);
+    assert!(file(&files, monitoring::DASHBOARD_FILE).kustomize);
+    assert!(!file(&files, monitoring::TEST_FILE).kustomize);
+    assert!(!file(&files, monitoring::EXPORTER_FILE).kustomize);
 }
 
 // ------------------------------------------------------------------ unit-test file
 
 /// Alert names with a test that expects them to fire, and names with one that expects silence.
 fn test_cases(files: &[RenderedFile]) -> (BTreeSet<String>, BTreeSet<String>) {
-    let doc = yaml(&file(files, alerts::TEST_FILE).contents);
+    let doc = yaml(&file(files, monitoring::TEST_FILE).contents);
     assert_eq!(
         seq(&doc, "rule_files")[0].as_str(),
         Some("prometheusrule-scaling.yaml")
@@ -490,7 +492,7 @@ fn test_cases(files: &[RenderedFile]) -> (BTreeSet<String>, BTreeSet<String>) {
         }
         for t in seq(group, "promql_expr_test") {
             if s(t, "expr").contains("vector(time()) >") {
-                let name = alerts::CALENDAR_ENTRY_EXPIRED.to_string();
+                let name = catalog::CALENDAR_ENTRY_EXPIRED.to_string();
                 if seq(t, "exp_samples").is_empty() {
                     silent.insert(name);
                 } else {
@@ -519,7 +521,7 @@ fn every_alert_has_a_firing_and_a_silent_test() {
 fn expiry_tests_evaluate_the_rules_own_expression() {
     let (_, schedule, files) = render_default();
     let rules = rules(&files);
-    let text = &file(&files, alerts::TEST_FILE).contents;
+    let text = &file(&files, monitoring::TEST_FILE).contents;
     for e in &schedule.expiries {
         let rule = rules
             .iter()
@@ -540,7 +542,7 @@ fn expiry_tests_evaluate_the_rules_own_expression() {
 #[test]
 fn firing_tests_expect_the_expanded_annotations() {
     let (m, _, files) = odd();
-    let doc = yaml(&file(&files, alerts::TEST_FILE).contents);
+    let doc = yaml(&file(&files, monitoring::TEST_FILE).contents);
     let territory = &m.territories[0].name;
     let mut seen = false;
     for group in seq(&doc, "tests") {
@@ -625,8 +627,8 @@ fn run_check(script: &Path, args: &[&Path]) -> (bool, String) {
 
 fn promtool_passes(label: &str, files: &[RenderedFile], script: &Path) {
     let dir = write_out(files);
-    let rules = dir.path().join(alerts::RULE_FILE);
-    let tests = dir.path().join(alerts::TEST_FILE);
+    let rules = dir.path().join(monitoring::RULE_FILE);
+    let tests = dir.path().join(monitoring::TEST_FILE);
     let (ok, out) = run_check(script, &[&rules]);
     assert!(ok, "{label}: promtool check rules failed:\n{out}");
     println!("{label}: {}", out.lines().next().unwrap_or(""));
@@ -652,7 +654,7 @@ fn promtool_tests_catch_a_tampered_threshold() {
     };
     let (_, _, files) = render_default();
     let dir = write_out(&files);
-    let rule_path = dir.path().join(alerts::RULE_FILE);
+    let rule_path = dir.path().join(monitoring::RULE_FILE);
     let original = std::fs::read_to_string(&rule_path).unwrap();
     // 1 ms off the DE queries target, a `>=` instead of `>`, and 1 % off an idle limit.
     let tampers = [
@@ -678,7 +680,7 @@ fn promtool_tests_catch_a_tampered_threshold() {
         std::fs::write(&rule_path, original.replacen(from, to, 1)).unwrap();
         let (ok, out) = run_check(
             &script,
-            &[Path::new("--test"), &dir.path().join(alerts::TEST_FILE)],
+            &[Path::new("--test"), &dir.path().join(monitoring::TEST_FILE)],
         );
         assert!(!ok, "tests still pass with `{to}`:\n{out}");
     }
@@ -687,7 +689,7 @@ fn promtool_tests_catch_a_tampered_threshold() {
 // ------------------------------------------------------------------ dashboard
 
 fn dashboard_json(files: &[RenderedFile]) -> serde_json::Value {
-    let doc = yaml(&file(files, alerts::DASHBOARD_FILE).contents);
+    let doc = yaml(&file(files, monitoring::DASHBOARD_FILE).contents);
     assert_eq!(s(&doc, "kind"), "ConfigMap");
     assert_eq!(
         doc["metadata"]["labels"]["grafana_dashboard"].as_str(),
@@ -702,7 +704,7 @@ fn dashboard_json(files: &[RenderedFile]) -> serde_json::Value {
 #[test]
 fn dashboard_shows_what_the_alerts_see() {
     let (m, _, files) = render_default();
-    assert!(file(&files, alerts::DASHBOARD_FILE).kustomize);
+    assert!(file(&files, monitoring::DASHBOARD_FILE).kustomize);
     let dash = dashboard_json(&files);
     let exprs: Vec<String> = dash["panels"]
         .as_array()
@@ -713,7 +715,7 @@ fn dashboard_shows_what_the_alerts_see() {
         .collect();
     for t in &m.territories {
         for w in &m.workloads {
-            let p95 = alerts::p95_expr(&m.app.namespace, &t.code, &w.name);
+            let p95 = scalegen::render::promql::p95(&m.app.namespace, &t.code, &w.name);
             assert!(
                 exprs.contains(&p95),
                 "no p95 panel for {}/{}",
@@ -768,8 +770,8 @@ fn monitoring_manifests_validate_against_upstream_schemas() {
     ] {
         let dir = write_out(&files);
         let out = Command::new(&script)
-            .arg(dir.path().join(alerts::RULE_FILE))
-            .arg(dir.path().join(alerts::DASHBOARD_FILE))
+            .arg(dir.path().join(monitoring::RULE_FILE))
+            .arg(dir.path().join(monitoring::DASHBOARD_FILE))
             .output()
             .expect("run run.sh");
         let text = format!(

@@ -535,7 +535,7 @@ fn promql_label_values_cannot_break_out_of_their_strings() {
         }
     }
     assert_eq!(
-        scalegen::render::k8s::promql_string("a\"b\\c\nd"),
+        scalegen::render::promql::promql_string("a\"b\\c\nd"),
         r#""a\"b\\c\nd""#
     );
 }

@@ -5,7 +5,7 @@
 
 use scalegen::config::model::Model;
 use scalegen::render::file::RenderedFile;
-use scalegen::render::monitoring as alerts;
+use scalegen::render::monitoring::{self, catalog};
 use scalegen::render::render_all;
 use scalegen::render::runbook::RUNBOOK_FILE;
 use serde::Deserialize;
@@ -135,7 +135,7 @@ fn headings(md: &str) -> Vec<(usize, String, String)> {
 
 fn rule_annotations(files: &[RenderedFile]) -> Vec<(String, String)> {
     let doc = Value::deserialize(
-        serde_yaml::Deserializer::from_str(contents(files, alerts::RULE_FILE))
+        serde_yaml::Deserializer::from_str(contents(files, monitoring::RULE_FILE))
             .next()
             .unwrap(),
     )
@@ -237,7 +237,7 @@ fn every_alert_has_a_section_whose_slug_is_its_runbook_anchor() {
     for files in [render_default(), nasty()] {
         let md = runbook(&files);
         let heads = headings(md);
-        for spec in alerts::ALERTS {
+        for spec in catalog::ALERTS {
             let section = heads
                 .iter()
                 .find(|(_, text, _)| text == spec.name)
@@ -277,7 +277,7 @@ fn headings_are_unique_and_internal_links_resolve() {
                 links += 1;
             }
         }
-        assert!(links > alerts::ALERTS.len());
+        assert!(links > catalog::ALERTS.len());
     }
 }
 
@@ -429,8 +429,8 @@ fn changing_a_threshold_changes_alert_tests_and_runbook_together() {
             "notify_queue_critical = 0.97",
         ),
     ]);
-    let rules = |f: &[RenderedFile]| contents(f, alerts::RULE_FILE).to_string();
-    let tests = |f: &[RenderedFile]| contents(f, alerts::TEST_FILE).to_string();
+    let rules = |f: &[RenderedFile]| contents(f, monitoring::RULE_FILE).to_string();
+    let tests = |f: &[RenderedFile]| contents(f, monitoring::TEST_FILE).to_string();
     let book = |f: &[RenderedFile]| runbook(f).to_string();
 
     // Alert expressions.
@@ -465,8 +465,8 @@ fn changing_a_threshold_changes_alert_tests_and_runbook_together() {
 #[test]
 fn changing_a_territory_target_moves_only_that_deployment() {
     let after = with(&[("p95_ms = 400", "p95_ms = 420")]);
-    let rules = contents(&after, alerts::RULE_FILE);
-    let tests = contents(&after, alerts::TEST_FILE);
+    let rules = contents(&after, monitoring::RULE_FILE);
+    let tests = contents(&after, monitoring::TEST_FILE);
     let md = runbook(&after);
     assert!(rules.contains("territory=\\\"AT\\\",workload=\\\"queries\\\"}[2m]))) > 0.42\""));
     assert!(rules.contains("territory=\\\"CH\\\",workload=\\\"queries\\\"}[2m]))) > 0.35\""));

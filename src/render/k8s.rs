@@ -2,19 +2,16 @@
 //! Service and PodDisruptionBudget and a KEDA ScaledObject, plus one PodMonitor for the app.
 //!
 //! Everything the manifests need is computed here, in Rust, into one small context struct per
-//! template; the templates only lay it out. Two kinds of text need care on the way:
-//! PromQL label values are escaped as PromQL strings by [`promql_string`] before the query is
-//! handed to the template, whose YAML auto-escaping then applies on top; and numbers that KEDA
-//! reads as strings (thresholds) are spelled exactly, without float noise (`80`, `0.3`).
+//! template; the templates only lay it out. The queries come from [`crate::render::promql`]
+//! (label values escaped as PromQL strings, thresholds spelled without float noise), and the
+//! template's YAML auto-escaping applies on top.
 
 use crate::config::model::{Model, Resources, Territory, TerritoryWorkload, Workload};
 use crate::render::engine::Renderer;
 use crate::render::file::{RenderError, RenderedFile};
+use crate::render::promql::{self, decimal, seconds_from_ms};
 use crate::schedule::DeploymentSchedule;
 use serde::Serialize;
-
-/// Window of the `rate()` in every scaling query.
-const RATE_WINDOW: &str = "2m";
 
 /// Renders every Deployment, ScaledObject and the PodMonitor of the model.
 pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
@@ -222,9 +219,9 @@ fn scaledobject_context<'a>(
         scale_down_window_seconds: t.workload.scale_down_window.seconds,
         fallback_replicas: schedule.map_or(t.bounds.min, DeploymentSchedule::highest_floor),
         prometheus_url: &t.model.app.prometheus_url,
-        throughput_query: throughput_query(namespace, territory, workload),
+        throughput_query: promql::request_rate(namespace, territory, workload, promql::RATE_WINDOW),
         throughput_threshold: decimal(t.bounds.rps_per_replica),
-        latency_query: latency_guard_query(namespace, territory, workload),
+        latency_query: promql::latency_guard(namespace, territory, workload),
         latency_threshold: seconds_from_ms(t.bounds.p95_ms),
         timezone: schedule.map_or(&t.territory.timezone_name, |s| &s.timezone),
         cron,
@@ -240,88 +237,4 @@ struct PodMonitorContext<'a> {
     namespace: &'a str,
     /// App name, selecting the app's pods.
     app: &'a str,
-}
-
-pub use crate::render::promql::promql_string;
-
-/// Label matchers selecting one deployment's series: `{namespace="…",territory="…",workload="…"}`.
-pub fn series_selector(namespace: &str, territory: &str, workload: &str) -> String {
-    format!(
-        "{{namespace={},territory={},workload={}}}",
-        promql_string(namespace),
-        promql_string(territory),
-        promql_string(workload)
-    )
-}
-
-/// Requests per second served by (territory, workload) in `namespace`.
-pub fn throughput_query(namespace: &str, territory: &str, workload: &str) -> String {
-    format!(
-        "sum(rate(http_server_requests_seconds_count{}[{RATE_WINDOW}]))",
-        series_selector(namespace, territory, workload)
-    )
-}
-
-/// p95 request latency in seconds of (territory, workload) in `namespace`, from the histogram
-/// buckets. NaN when there was no request in the window.
-pub fn p95_query(namespace: &str, territory: &str, workload: &str) -> String {
-    format!(
-        "histogram_quantile(0.95, sum by (le) (rate(http_server_requests_seconds_bucket{}[{RATE_WINDOW}])))",
-        series_selector(namespace, territory, workload)
-    )
-}
-
-/// [`p95_query`] for the KEDA latency trigger: NaN (no traffic) becomes 0, because KEDA
-/// passes NaN on to the HPA as a meaningless metric value instead of treating it as missing.
-pub fn latency_guard_query(namespace: &str, territory: &str, workload: &str) -> String {
-    format!(
-        "({} >= 0) or vector(0)",
-        p95_query(namespace, territory, workload)
-    )
-}
-
-/// The shortest decimal spelling of `x` that reads back as `x`, never in exponent form
-/// (`80.0` → `80`, `0.3` → `0.3`): how KEDA string thresholds are written.
-pub fn decimal(x: f64) -> String {
-    format!("{x}")
-}
-
-/// Milliseconds as a decimal number of seconds without float rounding (`300` → `0.3`).
-pub fn seconds_from_ms(ms: u32) -> String {
-    let (whole, frac) = (ms / 1000, ms % 1000);
-    if frac == 0 {
-        return whole.to_string();
-    }
-    let frac = format!("{frac:03}");
-    format!("{whole}.{}", frac.trim_end_matches('0'))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thresholds_have_no_float_noise() {
-        assert_eq!(decimal(80.0), "80");
-        assert_eq!(decimal(12.5), "12.5");
-        assert_eq!(decimal(0.1), "0.1");
-        assert_eq!(decimal(1e21), "1000000000000000000000");
-        assert_eq!(seconds_from_ms(300), "0.3");
-        assert_eq!(seconds_from_ms(350), "0.35");
-        assert_eq!(seconds_from_ms(1), "0.001");
-        assert_eq!(seconds_from_ms(1000), "1");
-        assert_eq!(seconds_from_ms(2500), "2.5");
-    }
-
-    #[test]
-    fn queries_select_one_deployment() {
-        assert_eq!(
-            throughput_query("freshplan", "DE", "queries"),
-            r#"sum(rate(http_server_requests_seconds_count{namespace="freshplan",territory="DE",workload="queries"}[2m]))"#
-        );
-        assert_eq!(
-            latency_guard_query("ns", "AT", "commands"),
-            r#"(histogram_quantile(0.95, sum by (le) (rate(http_server_requests_seconds_bucket{namespace="ns",territory="AT",workload="commands"}[2m]))) >= 0) or vector(0)"#
-        );
-    }
 }

@@ -4,7 +4,7 @@
 //! in it while the alerts fire, so they must be the very numbers the alerts and
 //! ScaledObjects use. Calendar, targets and playbooks come from the model; the alert
 //! sections and their threshold tables come from [`crate::render::monitoring::catalog`], the same
-//! values the PrometheusRule is laid out from. Every alert name of [`monitoring::ALERTS`] gets a
+//! values the PrometheusRule is laid out from. Every alert name of [`catalog::ALERTS`] gets a
 //! section whose heading is the name itself, so its GitHub-style slug is the alert's
 //! `runbook_url` anchor.
 //!
@@ -17,7 +17,9 @@ use crate::config::model::{DateRange, Entry, Hours, Model, Territory, Weekdays};
 use crate::render::engine::markdown_escape;
 use crate::render::engine::Renderer;
 use crate::render::file::{RenderError, RenderedFile};
-use crate::render::monitoring::{self, Group, Rule};
+use crate::render::monitoring::catalog::{self, Group, Rule};
+use crate::render::monitoring::{self, exporter};
+use crate::render::promql;
 use crate::schedule::Schedule;
 use minijinja::Value;
 use serde::Serialize;
@@ -149,7 +151,7 @@ struct AlertSection {
 }
 
 fn context(model: &Model, schedule: &Schedule) -> RunbookContext {
-    let groups = monitoring::catalog(model, schedule);
+    let groups = catalog::catalog(model, schedule);
     let a = &model.alerts;
     let critical_types = if model.events.critical.is_empty() {
         "none".to_string()
@@ -179,10 +181,10 @@ fn context(model: &Model, schedule: &Schedule) -> RunbookContext {
             rule_file: code(monitoring::RULE_FILE),
             test_file: code(monitoring::TEST_FILE),
             exporter_file: code(monitoring::EXPORTER_FILE),
-            notify_metric: code(monitoring::NOTIFY_USAGE_METRIC),
-            journal_oldest_metric: code(monitoring::JOURNAL_OLDEST_METRIC),
-            journal_stuck_metric: code(monitoring::JOURNAL_STUCK_METRIC),
-            journal_pending_metric: code(monitoring::JOURNAL_PENDING_METRIC),
+            notify_metric: code(exporter::NOTIFY_USAGE_METRIC),
+            journal_oldest_metric: code(exporter::JOURNAL_OLDEST_METRIC),
+            journal_stuck_metric: code(exporter::JOURNAL_STUCK_METRIC),
+            journal_pending_metric: code(exporter::JOURNAL_PENDING_METRIC),
         },
         calendar_table: safe(calendar_table(model, &model.entries)),
         blackout_table: (!model.blackouts.is_empty()).then(|| safe(blackout_table(model))),
@@ -194,19 +196,19 @@ fn context(model: &Model, schedule: &Schedule) -> RunbookContext {
             .map(|t| playbook(model, t))
             .collect(),
         alert_index: safe(alert_index()),
-        alerts: monitoring::ALERTS
+        alerts: catalog::ALERTS
             .iter()
             .map(|spec| alert_section(spec, &groups))
             .collect(),
         limits: Limits {
             emergency_ms: inline(&format!("{} ms", a.emergency_p95_ms)),
-            notify_warning: inline(&monitoring::percent(a.notify_queue_warning)),
-            notify_critical: inline(&monitoring::percent(a.notify_queue_critical)),
-            journal_threshold: inline(&monitoring::percent(model.events.journal_threshold)),
-            critical_threshold: inline(&monitoring::percent(model.events.critical_threshold)),
+            notify_warning: inline(&catalog::percent(a.notify_queue_warning)),
+            notify_critical: inline(&catalog::percent(a.notify_queue_critical)),
+            journal_threshold: inline(&catalog::percent(model.events.journal_threshold)),
+            critical_threshold: inline(&catalog::percent(model.events.critical_threshold)),
             critical_types: safe(critical_types),
             outbox_lag_seconds: inline(&format!("{} s", a.outbox_lag_seconds)),
-            idle_ratio: inline(&monitoring::percent(a.prescale_idle_ratio)),
+            idle_ratio: inline(&catalog::percent(a.prescale_idle_ratio)),
             idle_for: inline(&a.prescale_idle_for.to_string()),
         },
         campaign_example: safe(code_block("toml", &campaign_example(model))),
@@ -268,9 +270,9 @@ fn playbook(model: &Model, t: &Territory) -> Playbook {
                 w.workload,
                 w.min,
                 w.max,
-                monitoring::decimal(f64::from(w.min) * w.rps_per_replica),
-                monitoring::decimal(f64::from(w.max) * w.rps_per_replica),
-                monitoring::decimal(w.rps_per_replica)
+                promql::decimal(f64::from(w.min) * w.rps_per_replica),
+                promql::decimal(f64::from(w.max) * w.rps_per_replica),
+                promql::decimal(w.rps_per_replica)
             )
         })
         .unwrap_or_default();
@@ -290,7 +292,7 @@ fn playbook(model: &Model, t: &Territory) -> Playbook {
     }
 }
 
-fn alert_section(spec: &'static monitoring::AlertSpec, groups: &[Group]) -> AlertSection {
+fn alert_section(spec: &'static catalog::AlertSpec, groups: &[Group]) -> AlertSection {
     let rules: Vec<&Rule> = groups
         .iter()
         .flat_map(|g| &g.rules)
@@ -361,21 +363,21 @@ fn rules_table(rules: &[&Rule]) -> String {
 /// The threshold of a rule as a comparison a person reads.
 fn comparison(rule: &Rule) -> String {
     match rule.spec.name {
-        monitoring::P95_OVER_TARGET | monitoring::P95_EMERGENCY => {
+        catalog::P95_OVER_TARGET | catalog::P95_EMERGENCY => {
             format!("p95 > {}", rule.threshold)
         }
-        monitoring::AT_MAX_REPLICAS => format!("at {}", rule.threshold),
-        monitoring::NOTIFY_QUEUE_WARNING | monitoring::NOTIFY_QUEUE_CRITICAL => {
+        catalog::AT_MAX_REPLICAS => format!("at {}", rule.threshold),
+        catalog::NOTIFY_QUEUE_WARNING | catalog::NOTIFY_QUEUE_CRITICAL => {
             format!("queue usage > {}", rule.threshold)
         }
-        monitoring::JOURNAL_LAG => format!("oldest pending > {}", rule.threshold),
-        monitoring::JOURNAL_STUCK => rule.threshold.clone(),
+        catalog::JOURNAL_LAG => format!("oldest pending > {}", rule.threshold),
+        catalog::JOURNAL_STUCK => rule.threshold.clone(),
         _ => rule.threshold.clone(),
     }
 }
 
 fn alert_index() -> String {
-    let rows = monitoring::ALERTS
+    let rows = catalog::ALERTS
         .iter()
         .map(|a| {
             vec![
@@ -502,7 +504,7 @@ fn targets_table(model: &Model, territories: &[Territory]) -> String {
                 cell(&b.min.to_string()),
                 cell(&b.max.to_string()),
                 cell(&floor),
-                cell(&monitoring::decimal(b.rps_per_replica)),
+                cell(&promql::decimal(b.rps_per_replica)),
                 cell(&format!("{} ms", b.p95_ms)),
             ]);
         }
