@@ -108,14 +108,16 @@ fn unknown_names_and_bad_instants_are_usage_errors() {
         &schedule,
         &explain_args("2026-10-03T09:15", Some("DR"), None),
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("did you mean `DE`"), "{err}");
     let err = commands::explain::run(
         &model,
         &schedule,
         &explain_args("2026-10-03T09:15", None, Some("querys")),
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("did you mean `queries`"), "{err}");
     assert!(
         commands::explain::run(&model, &schedule, &explain_args("tomorrow", None, None)).is_err()

@@ -3,7 +3,7 @@
 use super::{with_model, ExitStatus};
 use crate::cli::{ExplainArgs, ExplainFormat, InputArgs};
 use crate::config::model::Model;
-use crate::report::explain;
+use crate::report::{explain, ReportError};
 use crate::schedule::Schedule;
 
 /// Loads, compiles and explains.
@@ -14,8 +14,8 @@ pub fn main(input: &InputArgs, args: &ExplainArgs) -> ExitStatus {
     })
 }
 
-/// The explanation in the requested format; `Err` is a usage problem.
-pub fn run(model: &Model, schedule: &Schedule, args: &ExplainArgs) -> Result<String, String> {
+/// The explanation in the requested format.
+pub fn run(model: &Model, schedule: &Schedule, args: &ExplainArgs) -> Result<String, ReportError> {
     let report = explain::explain(
         model,
         schedule,

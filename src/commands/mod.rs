@@ -6,6 +6,7 @@
 
 use crate::cli::{Cli, Command, InputArgs};
 use crate::config::validate::{Loaded, Options};
+use crate::report::ReportError;
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -109,8 +110,11 @@ fn load(input: &InputArgs, options: Options) -> Option<Loaded> {
     }
 }
 
-/// Loads the input, then prints what `f` makes of the model (or its error).
-fn with_model(input: &InputArgs, f: impl FnOnce(&Loaded) -> Result<String, String>) -> ExitStatus {
+/// Loads the input, then prints the report `f` makes of the model (or why it cannot).
+fn with_model(
+    input: &InputArgs,
+    f: impl FnOnce(&Loaded) -> Result<String, ReportError>,
+) -> ExitStatus {
     let Some(loaded) = load(input, Options::default()) else {
         return ExitStatus::InvalidInput;
     };
@@ -119,9 +123,18 @@ fn with_model(input: &InputArgs, f: impl FnOnce(&Loaded) -> Result<String, Strin
             emit(&text);
             ExitStatus::Success
         }
-        Err(message) => {
-            eprintln!("error: {message}");
+        Err(e @ ReportError::Invalid(_)) => {
+            eprintln!("error: {e}");
             ExitStatus::InvalidInput
+        }
+        Err(e @ ReportError::Internal(_)) => {
+            eprintln!("error: {e}");
+            eprintln!("{INTERNAL_NOTE}");
+            ExitStatus::Internal
         }
     }
 }
+
+/// The line after every internal error.
+const INTERNAL_NOTE: &str =
+    "  = note: this is a bug in scalegen; please report it with your input files";

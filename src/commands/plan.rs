@@ -4,7 +4,7 @@
 use super::{with_model, ExitStatus};
 use crate::cli::{InputArgs, PlanArgs, PlanFormat};
 use crate::config::model::Model;
-use crate::report::plan;
+use crate::report::{plan, ReportError};
 use crate::schedule::Schedule;
 use std::fmt::Write as _;
 
@@ -16,17 +16,16 @@ pub fn main(input: &InputArgs, args: &PlanArgs) -> ExitStatus {
     })
 }
 
-/// The plan in the requested format (and the chart written to `--svg`); `Err` is a usage
-/// problem.
-pub fn run(model: &Model, schedule: &Schedule, args: &PlanArgs) -> Result<String, String> {
+/// The plan in the requested format (and the chart written to `--svg`).
+pub fn run(model: &Model, schedule: &Schedule, args: &PlanArgs) -> Result<String, ReportError> {
     let plan = plan::plan(model, schedule, &args.from, &args.to)?;
     if let Some(path) = &args.svg {
-        fs_err::write(path, plan::svg(model, &plan))
-            .map_err(|e| format!("cannot write the SVG chart: {e}"))?;
+        fs_err::write(path, plan::svg::svg(model, &plan))
+            .map_err(|e| ReportError::Invalid(format!("cannot write the SVG chart: {e}")))?;
     }
     Ok(match args.format {
         PlanFormat::Text => {
-            let mut t = plan::text(&plan);
+            let mut t = plan::text::text(&plan);
             if let Some(path) = &args.svg {
                 let _ = writeln!(t, "\nchart written to {}", path.display());
             }
@@ -36,7 +35,7 @@ pub fn run(model: &Model, schedule: &Schedule, args: &PlanArgs) -> Result<String
             "{}\n",
             serde_json::to_string_pretty(&plan).expect("plan serialises")
         ),
-        PlanFormat::Csv => plan::csv(&plan),
+        PlanFormat::Csv => plan::text::csv(&plan),
     })
 }
 
@@ -100,7 +99,7 @@ mod tests {
             svg: Some(dir.path().join("missing/dir/plan.svg")),
             ..args
         };
-        let err = run(&m, &s, &bad).unwrap_err();
+        let err = run(&m, &s, &bad).unwrap_err().to_string();
         assert!(err.contains("missing/dir/plan.svg"), "{err}");
     }
 }

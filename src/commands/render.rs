@@ -16,9 +16,7 @@ pub fn run(input: &InputArgs, out: &Path, check: bool) -> ExitStatus {
         Ok(files) => files,
         Err(e) => {
             eprintln!("error: internal error, nothing was written: {e}");
-            eprintln!(
-                "  = note: this is a bug in scalegen; please report it with your input files"
-            );
+            eprintln!("{}", super::INTERNAL_NOTE);
             return ExitStatus::Internal;
         }
     };

@@ -5,3 +5,5 @@ pub mod load;
 pub mod model;
 pub mod parse;
 pub mod validate;
+pub mod values;
+pub mod zone;

@@ -312,9 +312,24 @@ impl Hours {
         self.start_minute == 0 && self.end_minute == 1440
     }
 
-    /// Whether the window ends on the day after it starts.
+    /// Whether the end time lies before the start time (`22:00-02:00`).
     pub fn crosses_midnight(&self) -> bool {
         self.end_minute < self.start_minute
+    }
+
+    /// Minutes from the start day's midnight to the window's end: `end_minute`, on the
+    /// next day when the hours cross midnight (`22:00-02:00` → 1560).
+    pub fn end_offset_minutes(&self) -> u32 {
+        if self.crosses_midnight() {
+            self.end_minute + 1440
+        } else {
+            self.end_minute
+        }
+    }
+
+    /// Whether the window ends on the day after it starts (crossing midnight or `24:00`).
+    pub fn ends_next_day(&self) -> bool {
+        self.end_offset_minutes() >= 1440
     }
 }
 
@@ -431,8 +446,42 @@ impl Model {
             .any(|b| b.territories.iter().any(|t| t == code) && b.dates.contains(d))
     }
 
+    /// Whether entry `e` opens a window on local day `day` in territory `code` (§2.2
+    /// step 2: in the date range, on a `days` weekday, not a blackout day of the territory).
+    pub fn starts_on(&self, e: &Entry, code: &str, day: NaiveDate) -> bool {
+        e.dates.contains(day) && e.days.contains(day.weekday()) && !self.is_blackout(code, day)
+    }
+
+    /// Whether a blackout of territory `code` covers month-day `(month, day)` in some
+    /// year: recurring blackouts by their range, dated ones on their own month-days
+    /// (cron has no year, §4.2).
+    pub fn blackout_month_day(&self, code: &str, month: u32, day: u32) -> bool {
+        self.blackouts
+            .iter()
+            .filter(|b| b.territories.iter().any(|t| t == code))
+            .any(|b| match b.dates {
+                DateRange::Recurring { .. } => b.dates.contains(leap_year_day(month, day)),
+                DateRange::Dated { from, to } => from
+                    .iter_days()
+                    .take_while(|d| *d <= to)
+                    .any(|d| d.month() == month && d.day() == day),
+            })
+    }
+
+    /// Whether month-day `(month, day)` (of a leap year) is a start day of recurring
+    /// entry `e` in territory `code` as yearless cron sees it: in the range and not a
+    /// blackout month-day ([`Self::blackout_month_day`]); weekdays are not applied.
+    pub fn starts_on_month_day(&self, e: &Entry, code: &str, month: u32, day: u32) -> bool {
+        e.dates.contains(leap_year_day(month, day)) && !self.blackout_month_day(code, month, day)
+    }
+
     /// Name of the deployment (and ScaledObject, Service, PDB) of (territory, workload).
     pub fn deployment_name(&self, territory: &Territory, workload: &str) -> String {
         format!("{}-{}-{}", self.app.name, workload, territory.code_lower())
     }
+}
+
+/// Month-day `(month, day)` in a leap year (2028), so that Feb 29 exists.
+fn leap_year_day(month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2028, month, day).expect("valid leap-year month-day")
 }

@@ -9,7 +9,7 @@
 //! its own serde error instead of failing the whole file. The error's location is
 //! then recovered from a span-preserving parse of the same text (`toml_edit`).
 
-use crate::diag::{did_you_mean, Diagnostic, Location};
+use crate::diag::{did_you_mean, Closeness, Diagnostic, Location};
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
@@ -544,7 +544,7 @@ fn serde_diagnostic(file: &str, message: &str, span: Range<usize>, text: &str) -
     if message.starts_with("unknown field") {
         if let Some((field, expected)) = words.split_first() {
             let d = Diagnostic::error(format!("unknown key `{field}`"), loc);
-            return match did_you_mean(field, expected.iter().copied()) {
+            return match did_you_mean(field, expected.iter().copied(), Closeness::Spelling) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help(format!(
                     "expected one of {}",

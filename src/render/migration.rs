@@ -8,9 +8,11 @@
 //!
 //! Validation already guarantees the shapes of those values, but SQL is where a gap in it
 //! would hurt most (the values also end up inside dollar-quoted function bodies), so this
-//! module checks them again and refuses to render anything it could not quote safely.
+//! module checks them again with the same patterns (`config::values`) and refuses to
+//! render anything it could not quote safely — a model built by hand, say.
 
 use crate::config::model::{Events, Model};
+use crate::config::values::{is_channel, is_event_type, is_territory_code};
 use crate::render::engine::Renderer;
 use crate::render::file::{RenderError, RenderedFile};
 use serde::Serialize;
@@ -116,44 +118,6 @@ fn check_events(events: &Events) -> Result<(), String> {
     Ok(())
 }
 
-/// `^[A-Z]{2}$`.
-fn is_territory_code(s: &str) -> bool {
-    s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase())
-}
-
-/// `^[a-z_][a-z0-9_]{0,62}$` (a lower-case SQL identifier that needs no quoting).
-fn is_channel(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    match bytes.split_first() {
-        Some((first, rest)) => {
-            (first.is_ascii_lowercase() || *first == b'_')
-                && rest.len() <= 62
-                && rest
-                    .iter()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
-        }
-        None => false,
-    }
-}
-
-/// `^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`: at least two dot-separated segments.
-fn is_event_type(s: &str) -> bool {
-    let segments: Vec<&str> = s.split('.').collect();
-    segments.len() >= 2
-        && segments.iter().all(|seg| {
-            let bytes = seg.as_bytes();
-            match bytes.split_first() {
-                Some((first, rest)) => {
-                    first.is_ascii_lowercase()
-                        && rest
-                            .iter()
-                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
-                }
-                None => false,
-            }
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,28 +133,6 @@ mod tests {
             journal_threshold: 0.7,
             critical_threshold: 0.95,
         }
-    }
-
-    #[test]
-    fn name_rules_match_the_spec_patterns() {
-        assert!(is_territory_code("UK"));
-        assert!(!is_territory_code("de"));
-        assert!(!is_territory_code("DEU"));
-        assert!(!is_territory_code("D'"));
-        assert!(is_channel("_x"));
-        assert!(is_channel(&"a".repeat(63)));
-        assert!(!is_channel(&"a".repeat(64)));
-        assert!(!is_channel("9lives"));
-        assert!(!is_channel("Events"));
-        assert!(!is_channel(""));
-        assert!(!is_channel("a$b"));
-        assert!(is_event_type("order_line.item_2.added"));
-        assert!(!is_event_type("lead"));
-        assert!(!is_event_type("lead."));
-        assert!(!is_event_type(".lead.x"));
-        assert!(!is_event_type("lead..x"));
-        assert!(!is_event_type("lead.2x"));
-        assert!(!is_event_type("lead.x'; DROP TABLE t; --"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `scalegen explain`: the replica floor KEDA enforces at one instant, and why.
 //!
 //! The answer comes from the *generated* cron triggers evaluated with scalegen's model
-//! of KEDA (`keda.rs` on top of `cron.rs`), not from the calendar: explain shows what
+//! of KEDA (`schedule::keda` on top of `schedule::cron`), not from the calendar: explain shows what
 //! the rendered ScaledObjects do, including robfig/cron's quirks. The calendar only
 //! supplies display names of the entries a trigger came from.
 //!
@@ -10,12 +10,14 @@
 //! the output: a missing time is shown at the first instant after the gap, an
 //! ambiguous one at its first occurrence (an explicit offset picks the other).
 
-use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 use std::fmt::Write as _;
 
 use crate::config::model::Model;
+use crate::config::zone::{self, Wall};
+use crate::report::{select, ReportError};
 use crate::schedule::keda::{Evaluator, TriggerState};
 use crate::schedule::{DeploymentSchedule, Schedule};
 
@@ -30,12 +32,12 @@ pub enum AtSpec {
 
 /// Parses `YYYY-MM-DDTHH:MM[:SS]` with an optional `Z`/`±HH:MM`/`±HHMM` suffix (a
 /// space may replace the `T`).
-pub fn parse_at(text: &str) -> Result<AtSpec, String> {
+pub fn parse_at(text: &str) -> Result<AtSpec, ReportError> {
     let bad = || {
-        format!(
+        ReportError::Invalid(format!(
             "invalid --at `{text}`: expected YYYY-MM-DDTHH:MM[:SS], optionally followed by Z or an \
              offset like +02:00 (without one, the time is local to each territory)"
-        )
+        ))
     };
     let t = text.trim();
     // The date part has its own hyphens; an offset sign can only follow the time.
@@ -98,21 +100,21 @@ pub struct Resolved {
 /// after the gap, an ambiguous time its first occurrence. The note says so.
 pub fn resolve_local(tz: Tz, naive: NaiveDateTime) -> Resolved {
     let shown = naive.format("%Y-%m-%dT%H:%M");
-    match tz.from_local_datetime(&naive) {
-        LocalResult::Single(dt) => Resolved {
-            instant: dt.with_timezone(&Utc),
+    match zone::resolve(tz, naive) {
+        Wall::Unique(instant) => Resolved {
+            instant,
             note: None,
         },
-        LocalResult::Ambiguous(first, second) => Resolved {
-            instant: first.with_timezone(&Utc),
+        Wall::Ambiguous { earlier, later } => Resolved {
+            instant: earlier,
             note: Some(format!(
                 "{shown} occurs twice in {tz}; showing the first ({}), pass {} for the second",
-                first.format("%:z"),
-                second.format("%Y-%m-%dT%H:%M%:z")
+                earlier.with_timezone(&tz).format("%:z"),
+                later.with_timezone(&tz).format("%Y-%m-%dT%H:%M%:z")
             )),
         },
-        LocalResult::None => {
-            let instant = first_instant_after_gap(tz, naive);
+        Wall::Missing => {
+            let instant = zone::first_instant_at_or_after(tz, naive);
             Resolved {
                 instant,
                 note: Some(format!(
@@ -123,108 +125,6 @@ pub fn resolve_local(tz: Tz, naive: NaiveDateTime) -> Resolved {
             }
         }
     }
-}
-
-/// The first instant whose wall time lies after the gap containing `naive`.
-fn first_instant_after_gap(tz: Tz, naive: NaiveDateTime) -> DateTime<Utc> {
-    let mut probe = naive;
-    for _ in 0..(48 * 60) {
-        probe += chrono::Duration::minutes(1);
-        if let Some(dt) = tz.from_local_datetime(&probe).earliest() {
-            // Walk back to the exact transition: the earliest instant still after the gap.
-            let mut instant = dt.with_timezone(&Utc);
-            while tz
-                .from_utc_datetime(&(instant - chrono::Duration::seconds(1)).naive_utc())
-                .naive_local()
-                > naive
-            {
-                instant -= chrono::Duration::seconds(1);
-            }
-            return instant;
-        }
-    }
-    // No zone has a gap of two days; fall back to reading the time as UTC.
-    Utc.from_utc_datetime(&naive)
-}
-
-/// Local midnight at the start of `day` in `tz` (resolved as [`resolve_local`] does).
-pub fn local_midnight(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
-    resolve_local(tz, day.and_hms_opt(0, 0, 0).expect("midnight exists")).instant
-}
-
-/// "did you mean" for a mistyped name among `known`.
-pub(crate) fn unknown_name(what: &str, given: &str, known: &[&str]) -> String {
-    let given_lower = given.trim().to_lowercase();
-    let best = known
-        .iter()
-        .map(|k| (strsim::levenshtein(&given_lower, &k.to_lowercase()), *k))
-        .filter(|(distance, _)| *distance <= (given_lower.chars().count() / 3).max(1))
-        .min_by_key(|(distance, _)| *distance);
-    let list = known.join(", ");
-    match best {
-        Some((_, k)) => {
-            format!("unknown {what} `{given}`; did you mean `{k}`? (configured: {list})")
-        }
-        None => format!("unknown {what} `{given}` (configured: {list})"),
-    }
-}
-
-/// The (territory, workload) pairs selected by the filters, in model order.
-pub(crate) fn select<'m>(
-    model: &'m Model,
-    schedule: &'m Schedule,
-    territory: Option<&str>,
-    workload: Option<&str>,
-) -> Result<Vec<&'m DeploymentSchedule>, String> {
-    let territory = match territory {
-        None => None,
-        Some(t) => Some(
-            model
-                .territories
-                .iter()
-                .find(|x| x.code.eq_ignore_ascii_case(t.trim()))
-                .map(|x| x.code.as_str())
-                .ok_or_else(|| {
-                    let codes: Vec<&str> =
-                        model.territories.iter().map(|x| x.code.as_str()).collect();
-                    unknown_name("territory", t, &codes)
-                })?,
-        ),
-    };
-    let workload = match workload {
-        None => None,
-        Some(w) => Some(
-            model
-                .workloads
-                .iter()
-                .find(|x| x.name.eq_ignore_ascii_case(w.trim()))
-                .map(|x| x.name.as_str())
-                .ok_or_else(|| {
-                    let names: Vec<&str> =
-                        model.workloads.iter().map(|x| x.name.as_str()).collect();
-                    unknown_name("workload", w, &names)
-                })?,
-        ),
-    };
-    let mut out = Vec::new();
-    for t in &model.territories {
-        if territory.is_some_and(|x| x != t.code) {
-            continue;
-        }
-        for w in &t.workloads {
-            if workload.is_some_and(|x| x != w.workload) {
-                continue;
-            }
-            let ds = schedule.deployment(&t.code, &w.workload).ok_or_else(|| {
-                format!(
-                    "internal error: no compiled cron triggers for {}.{}",
-                    t.code, w.workload
-                )
-            })?;
-            out.push(ds);
-        }
-    }
-    Ok(out)
 }
 
 /// Why the floor is what it is.
@@ -309,19 +209,19 @@ pub struct Report {
     pub deployments: Vec<DeploymentReport>,
 }
 
-/// Explains every selected deployment; `Err` is a usage problem.
+/// Explains every selected deployment.
 pub fn explain(
     model: &Model,
     schedule: &Schedule,
     at: &str,
     territory: Option<&str>,
     workload: Option<&str>,
-) -> Result<Report, String> {
+) -> Result<Report, ReportError> {
     let spec = parse_at(at)?;
     let selected = select(model, schedule, territory, workload)?;
     let mut deployments = Vec::with_capacity(selected.len());
     for ds in selected {
-        let ev = Evaluator::new(ds).map_err(|e| format!("internal error: {e}"))?;
+        let ev = Evaluator::new(ds).map_err(|e| ReportError::Internal(e.to_string()))?;
         let tz = ev.timezone();
         let resolved = match spec {
             AtSpec::Local(naive) => resolve_local(tz, naive),
@@ -519,6 +419,7 @@ mod tests {
     use super::*;
     use crate::config::model::EntryKind;
     use crate::schedule::CronTrigger;
+    use chrono::NaiveDate;
 
     #[test]
     fn parses_at_forms() {
@@ -585,16 +486,6 @@ mod tests {
                 .to_rfc3339(),
             "2026-10-03T15:30:00+00:00"
         );
-    }
-
-    #[test]
-    fn suggests_close_names() {
-        let msg = unknown_name("territory", "DR", &["AT", "CH", "DE"]);
-        assert!(msg.contains("did you mean `DE`"), "{msg}");
-        let msg = unknown_name("workload", "querys", &["commands", "queries"]);
-        assert!(msg.contains("did you mean `queries`"), "{msg}");
-        let msg = unknown_name("workload", "zzz", &["commands", "queries"]);
-        assert!(!msg.contains("did you mean"), "{msg}");
     }
 
     #[test]

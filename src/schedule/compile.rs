@@ -45,7 +45,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::config::model::{DateRange, Entry, Model, Territory, Weekdays};
-use crate::schedule::reference::{self, OffsetChange};
+use crate::config::zone::{self, OffsetChange};
+use crate::schedule::windows;
 use crate::schedule::{CronTrigger, DeploymentSchedule, Expiry, Schedule};
 
 /// A trigger's two cron expressions.
@@ -195,8 +196,7 @@ fn recurring_days(model: &Model, e: &Entry, code: &str) -> Grid {
     let mut g = [[false; 31]; 12];
     for m in 1..=12 {
         for d in 1..=slots(m) {
-            g[m as usize - 1][d as usize - 1] =
-                reference::recurring_start_month_day(model, e, code, m, d);
+            g[m as usize - 1][d as usize - 1] = model.starts_on_month_day(e, code, m, d);
         }
     }
     g
@@ -208,10 +208,7 @@ fn dated_days(model: &Model, e: &Entry, code: &str) -> Vec<NaiveDate> {
     let DateRange::Dated { from, to } = e.dates else {
         return Vec::new();
     };
-    from.iter_days()
-        .take_while(|d| *d <= to)
-        .filter(|d| reference::starts_on(model, e, code, *d))
-        .collect()
+    windows::start_days(model, e, code, from, to).collect()
 }
 
 /// `(minute, hour)` of the window's end time (24:00 is 00:00 of the next day).
@@ -220,14 +217,9 @@ fn end_time(e: &Entry) -> (u32, u32) {
     (m % 60, m / 60)
 }
 
-/// Whether the window ends on the day after it starts (crossing midnight or `24:00`).
-fn ends_next_day(e: &Entry) -> bool {
-    reference::end_offset_minutes(e) >= 1440
-}
-
 /// The end days of entry `e` (not whole-day, every weekday) in territory `code`.
 fn end_days(model: &Model, e: &Entry, code: &str) -> Grid {
-    let shift = ends_next_day(e);
+    let shift = e.hours.ends_next_day();
     let mut g = [[false; 31]; 12];
     let mut set = |m: u32, d: u32| g[m as usize - 1][d as usize - 1] = true;
     match e.dates {
@@ -270,20 +262,28 @@ fn end_days(model: &Model, e: &Entry, code: &str) -> Grid {
 fn start_expr(e: &Entry, tz: Tz, end_days: &str, commas: bool, gaps: &mut GapCache) -> String {
     let s = e.hours.start_minute;
     let (m, h) = (s % 60, s / 60);
-    let len = reference::end_offset_minutes(e) - s;
+    let len = e.hours.end_offset_minutes() - s;
     let skippable = gaps.may_skip(tz, s);
     if len <= 23 * 60 && skippable {
-        if reference::early_start_applies(e) {
+        if early_start_applies(e) {
             return format!("{m} {}-{h} * * *", h - 1);
         }
         if commas && h == 0 {
             return format!("{m} 0,23 * * *");
         }
     }
-    if !ends_next_day(e) && !skippable && gaps.is_regular(tz) {
+    if !e.hours.ends_next_day() && !skippable && gaps.is_regular(tz) {
         return format!("{m} {h} {end_days}");
     }
     format!("{m} {h} * * *")
+}
+
+/// Whether this compiler opens the entry's windows one hour early on days when the start
+/// does not exist ([`start_expr`]): hours start at 01:00 or later and the window is at
+/// most 23 hours long, so the extra start never falls inside a window.
+pub fn early_start_applies(e: &Entry) -> bool {
+    let len = e.hours.end_offset_minutes() - e.hours.start_minute;
+    !e.hours.is_whole_day() && e.hours.start_minute >= 60 && len <= 23 * 60
 }
 
 /// `(dom, month)` fields covering exactly the days of `g` (days a month lacks are
@@ -454,7 +454,7 @@ fn weekday_pairs(
             })
             .collect();
     }
-    let shift = ends_next_day(e);
+    let shift = e.hours.ends_next_day();
     let end_dows: Vec<u32> = {
         let mut v: Vec<u32> = dows.iter().map(|d| (d + u32::from(shift)) % 7).collect();
         v.sort_unstable();
@@ -597,7 +597,7 @@ impl GapCache {
                 .with_ymd_and_hms(2100, 1, 1, 0, 0, 0)
                 .single()
                 .expect("valid");
-            reference::offset_changes_sampled(tz, from, to, 24 * 7)
+            zone::offset_changes(tz, from, to, 24 * 7)
         })
     }
 
@@ -639,15 +639,8 @@ fn expiries(model: &Model) -> Vec<Expiry> {
             let tz = t.timezone;
             let last_window = dated_days(model, e, &t.code).into_iter().next_back();
             let end = match last_window {
-                Some(s) => {
-                    let off = reference::end_offset_minutes(e);
-                    reference::wall(tz, s, off).boundary().unwrap_or_else(|| {
-                        let ndt = s.and_hms_opt(0, 0, 0).expect("midnight")
-                            + Duration::minutes(i64::from(off));
-                        reference::first_instant_at_or_after(tz, ndt)
-                    })
-                }
-                None => local_midnight_after(tz, to),
+                Some(day) => windows::end_instant(tz, e.hours, day),
+                None => windows::day_end(tz, to),
             };
             latest = latest.max(Some(end));
         }
@@ -667,7 +660,7 @@ fn expiries(model: &Model) -> Vec<Expiry> {
             .territories
             .iter()
             .filter(|t| b.territories.contains(&t.code))
-            .map(|t| local_midnight_after(t.timezone, to))
+            .map(|t| windows::day_end(t.timezone, to))
             .max();
         out.push(Expiry {
             kind: "blackout".into(),
@@ -680,64 +673,10 @@ fn expiries(model: &Model) -> Vec<Expiry> {
     out
 }
 
-/// The end of local day `day` in `tz` (the next day's first instant).
-fn local_midnight_after(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
-    let next = (day + Duration::days(1))
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight");
-    reference::first_instant_at_or_after(tz, next)
-}
-
-/// A calendar entry cron cannot express every year, found with calendar knowledge the
-/// per-field checks of validation lack. Validation reports each as an error at the
-/// entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Inexpressible {
-    /// Id of the season or campaign.
-    pub entry_id: String,
-    /// What is wrong, one line.
-    pub message: String,
-    /// How to fix it.
-    pub help: String,
-}
-
-/// Entries the compiler cannot express exactly beyond the rules validation already
-/// checks (§2.2 `days` filters: whole months, no midnight crossing, no partial
-/// blackouts): a weekday-filtered season whose windows end at `24:00` (including
-/// whole days) on a range that is not the whole year — a window on the last filtered
-/// day of the range would have to end on the next day only in the years that day is
-/// a filtered weekday, which no yearless cron expression can say.
-pub fn check_expressible(model: &Model) -> Vec<Inexpressible> {
-    let mut out = Vec::new();
-    for e in &model.entries {
-        if e.dates.is_dated() || e.days.is_all() || e.hours.end_minute != 1440 {
-            continue;
-        }
-        let partial = model
-            .territories
-            .iter()
-            .filter(|t| e.floors.iter().any(|f| f.territory == t.code))
-            .any(|t| {
-                let b = recurring_days(model, e, &t.code);
-                (1..=12u32).any(|m| (1..=slots(m)).any(|d| !b[m as usize - 1][d as usize - 1]))
-            });
-        if partial {
-            out.push(Inexpressible {
-                entry_id: e.id.clone(),
-                message: format!(
-                    "season `{}` has a `days` filter with hours ending at 24:00 ({}) on part of the year",
-                    e.id, e.hours
-                ),
-                help: "a window on the last filtered day of the range ends on the next day only in some years, which cron cannot express; end the hours at 23:59, cover the whole year, or use dated campaigns".into(),
-            });
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::validate::check_expressible;
 
     fn grid(days: &[(u32, u32)]) -> Grid {
         let mut g = [[false; 31]; 12];

@@ -74,6 +74,18 @@ pub struct Stats {
     pub sentinel_misses: u64,
 }
 
+/// A trigger KEDA (or robfig's parser) would reject, named with its deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected(pub String);
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Rejected {}
+
 /// The zones the triggers' `Next` runs in, with or without offset tables.
 struct Zones(Vec<Zone>);
 
@@ -113,31 +125,32 @@ impl Evaluator {
     /// Parses every trigger. `Err` names the deployment and trigger and says what
     /// KEDA (or robfig's parser) would reject: an unknown timezone, an unparsable
     /// expression, `start == end`, `desiredReplicas` 0.
-    pub fn new(ds: &DeploymentSchedule) -> Result<Evaluator, String> {
+    pub fn new(ds: &DeploymentSchedule) -> Result<Evaluator, Rejected> {
         let tz: Tz = ds.timezone.trim().parse().map_err(|_| {
-            format!(
+            Rejected(format!(
                 "{}: unknown timezone `{}` in the cron triggers",
                 ds.name, ds.timezone
-            )
+            ))
         })?;
         let mut triggers = Vec::with_capacity(ds.triggers.len());
         for t in &ds.triggers {
             let where_ = || format!("{} trigger `{}`", ds.name, t.name);
             let (start, end) = (t.start.trim(), t.end.trim());
             if start == end {
-                return Err(format!(
+                return Err(Rejected(format!(
                     "{}: start and end are both `{start}` (KEDA rejects this)",
                     where_()
-                ));
+                )));
             }
             if t.desired_replicas == 0 {
-                return Err(format!(
+                return Err(Rejected(format!(
                     "{}: desiredReplicas 0 (KEDA rejects this)",
                     where_()
-                ));
+                )));
             }
             let parse = |what: &str, spec: &str| {
-                cron::parse(spec).map_err(|e| format!("{}: {what} `{spec}`: {e}", where_()))
+                cron::parse(spec)
+                    .map_err(|e| Rejected(format!("{}: {what} `{spec}`: {e}", where_())))
             };
             triggers.push(Trigger {
                 start: parse("start", start)?,

@@ -8,6 +8,7 @@ pub mod compile;
 pub mod cron;
 pub mod keda;
 pub mod reference;
+pub mod windows;
 
 use crate::config::model::EntryKind;
 
