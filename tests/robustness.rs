@@ -8,7 +8,7 @@ use scalegen::config::validate::model_from_strs;
 
 /// Validates; a valid model must compile and render without error.
 fn pipeline(territories: &str, calendars: &[(&str, &str)]) -> Result<(), String> {
-    let model = model_from_strs(territories, calendars)?;
+    let model = model_from_strs(territories, calendars).map_err(|f| f.render())?;
     let schedule = scalegen::schedule::compile::compile(&model);
     scalegen::render::render_all(&model, &schedule)
         .map(|_| ())

@@ -11,7 +11,7 @@ fn territories_with(find: &str, replace: &str) -> String {
     let text = TERRITORIES.replacen(find, replace, 1);
     match model_from_strs(&text, CALENDARS) {
         Ok(_) => panic!("expected an error after replacing {find:?} with {replace:?}"),
-        Err(e) => e,
+        Err(e) => e.render(),
     }
 }
 
@@ -19,7 +19,7 @@ fn territories_with(find: &str, replace: &str) -> String {
 fn calendar(text: &str) -> String {
     match model_from_strs(TERRITORIES, &[("x.toml", text)]) {
         Ok(_) => panic!("expected an error for calendar:\n{text}"),
-        Err(e) => e,
+        Err(e) => e.render(),
     }
 }
 
@@ -717,7 +717,9 @@ fn errors_in_several_files_are_all_reported() {
         );
     let calendars = [("x.toml", SEASON.replacen("queries = 4", "queries = 8", 1))];
     let calendars: Vec<(&str, &str)> = calendars.iter().map(|(n, t)| (*n, t.as_str())).collect();
-    let out = model_from_strs(&territories, &calendars).unwrap_err();
+    let out = model_from_strs(&territories, &calendars)
+        .unwrap_err()
+        .render();
     assert_eq!(
         out.matches("\nerror: ").count() + usize::from(out.starts_with("error: ")),
         4,

@@ -15,6 +15,33 @@ pub enum DateText {
     Dated(NaiveDate),
 }
 
+/// Why a value does not parse: what is wrong, and how to write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueError {
+    /// What is wrong, one line.
+    pub message: String,
+    /// How to write the value.
+    pub help: &'static str,
+}
+
+impl std::fmt::Display for ValueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+fn value_error(message: impl Into<String>, help: &'static str) -> ValueError {
+    ValueError {
+        message: message.into(),
+        help,
+    }
+}
+
+const DATE_HELP: &str =
+    "use `MM-DD` (e.g. `09-01`) for seasons and recurring blackouts, `YYYY-MM-DD` for campaigns";
+
 fn two_digits(s: &str) -> Option<u32> {
     (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))
         .then(|| s.parse().ok())
@@ -22,35 +49,39 @@ fn two_digits(s: &str) -> Option<u32> {
 }
 
 /// Parses `MM-DD` (never `02-29`) or `YYYY-MM-DD`.
-pub fn parse_date_text(s: &str) -> Result<DateText, String> {
+pub fn parse_date_text(s: &str) -> Result<DateText, ValueError> {
+    let bad = |message: String| value_error(message, DATE_HELP);
     let parts: Vec<&str> = s.split('-').collect();
     match parts.as_slice() {
         [m, d] => {
             let (Some(m), Some(d)) = (two_digits(m), two_digits(d)) else {
-                return Err("expected `MM-DD` with two-digit month and day".into());
+                return Err(bad("expected `MM-DD` with two-digit month and day".into()));
             };
             if m == 2 && d == 29 {
-                return Err("`02-29` is not allowed in a recurring range".into());
+                return Err(value_error(
+                    "`02-29` is not allowed in a recurring range",
+                    "recurring ranges cannot name Feb 29; a range that contains the end of February includes Feb 29 in leap years",
+                ));
             }
             if !(1..=12).contains(&m) || d < 1 || d > days_in_month(2025, m) {
-                return Err(format!("month {m:02} has no day {d:02}"));
+                return Err(bad(format!("month {m:02} has no day {d:02}")));
             }
             Ok(DateText::Recurring(MonthDay { month: m, day: d }))
         }
         [y, m, d] => {
             let year_ok = y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit());
             let (true, Some(mm), Some(dd)) = (year_ok, two_digits(m), two_digits(d)) else {
-                return Err("expected `YYYY-MM-DD`".into());
+                return Err(bad("expected `YYYY-MM-DD`".into()));
             };
-            let year: i32 = y.parse().map_err(|_| "bad year".to_string())?;
+            let year: i32 = y.parse().map_err(|_| bad("bad year".into()))?;
             if year < 1970 {
-                return Err("years before 1970 are not supported".into());
+                return Err(bad("years before 1970 are not supported".into()));
             }
             NaiveDate::from_ymd_opt(year, mm, dd)
                 .map(DateText::Dated)
-                .ok_or_else(|| format!("{y}-{m} has no day {d}"))
+                .ok_or_else(|| bad(format!("{y}-{m} has no day {d}")))
         }
-        _ => Err("expected `MM-DD` or `YYYY-MM-DD`".into()),
+        _ => Err(bad("expected `MM-DD` or `YYYY-MM-DD`".into())),
     }
 }
 
@@ -72,27 +103,31 @@ fn hhmm(s: &str) -> Option<(u32, u32)> {
 }
 
 /// Parses `HH:MM-HH:MM`; `24:00` only as an end; start = end is an error.
-pub fn parse_hours(s: &str) -> Result<Hours, (String, &'static str)> {
-    let help = "use `HH:MM-HH:MM` with hours 00-23 and minutes 00-59, e.g. `08:00-20:00`; `00:00-24:00` is whole days";
+pub fn parse_hours(s: &str) -> Result<Hours, ValueError> {
+    let bad = |message: String| {
+        value_error(
+            message,
+            "use `HH:MM-HH:MM` with hours 00-23 and minutes 00-59, e.g. `08:00-20:00`; `00:00-24:00` is whole days",
+        )
+    };
     let Some((a, b)) = s.split_once('-') else {
-        return Err(("expected `HH:MM-HH:MM`".into(), help));
+        return Err(bad("expected `HH:MM-HH:MM`".into()));
     };
     let (Some((ah, am)), Some((bh, bm))) = (hhmm(a), hhmm(b)) else {
-        return Err(("expected two-digit `HH:MM` on both sides".into(), help));
+        return Err(bad("expected two-digit `HH:MM` on both sides".into()));
     };
     if ah > 23 || am > 59 {
-        return Err((format!("start `{a}` is not a time of day"), help));
+        return Err(bad(format!("start `{a}` is not a time of day")));
     }
     if bm > 59 || bh > 24 || (bh == 24 && bm != 0) {
-        return Err((
-            format!("end `{b}` is not a time of day (24:00 is the only time after 23:59)"),
-            help,
-        ));
+        return Err(bad(format!(
+            "end `{b}` is not a time of day (24:00 is the only time after 23:59)"
+        )));
     }
     let (start, end) = (ah * 60 + am, bh * 60 + bm);
     if start == end {
-        return Err((
-            "start and end are equal".into(),
+        return Err(value_error(
+            "start and end are equal",
             "use `00:00-24:00` for whole days; an empty window does nothing",
         ));
     }
@@ -105,20 +140,28 @@ pub fn parse_hours(s: &str) -> Result<Hours, (String, &'static str)> {
 const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// Parses a weekday filter: names, wrapping ranges and commas; no empty or duplicate days.
-pub fn parse_weekdays(s: &str) -> Result<Weekdays, String> {
+pub fn parse_weekdays(s: &str) -> Result<Weekdays, ValueError> {
+    let bad = |message: String| {
+        value_error(
+            message,
+            "use lower-case three-letter names, ranges and commas: `mon-fri`, `sat,sun`, `fri-mon`",
+        )
+    };
     let day = |n: &str| {
         DAY_NAMES.iter().position(|d| *d == n).ok_or_else(|| {
-            match did_you_mean(&n.to_ascii_lowercase(), DAY_NAMES, Closeness::Spelling) {
-                Some(sug) => format!("unknown day `{n}` (did you mean `{sug}`?)"),
-                None => format!("unknown day `{n}`"),
-            }
+            bad(
+                match did_you_mean(&n.to_ascii_lowercase(), DAY_NAMES, Closeness::Spelling) {
+                    Some(sug) => format!("unknown day `{n}` (did you mean `{sug}`?)"),
+                    None => format!("unknown day `{n}`"),
+                },
+            )
         })
     };
     let mut bits = 0u8;
     for part in s.split(',') {
         let part = part.trim();
         if part.is_empty() {
-            return Err("empty day name".into());
+            return Err(bad("empty day name".into()));
         }
         let days: Vec<usize> = match part.split_once('-') {
             Some((a, b)) => {
@@ -130,7 +173,7 @@ pub fn parse_weekdays(s: &str) -> Result<Weekdays, String> {
         };
         for d in days {
             if bits & (1 << d) != 0 {
-                return Err(format!("`{}` is named more than once", DAY_NAMES[d]));
+                return Err(bad(format!("`{}` is named more than once", DAY_NAMES[d])));
             }
             bits |= 1 << d;
         }

@@ -202,7 +202,8 @@ impl<'a> Renderer<'a> {
             .map_err(|e| fail(format!("{e:#}")))?;
         let contents = format!("{}{}", file::header_for(path), body);
         if file::is_yaml(path) {
-            file::check_yaml(&contents).map_err(fail)?;
+            file::check_yaml(&contents)
+                .map_err(|e| fail(format!("rendered YAML does not parse: {e}")))?;
         }
         Ok(RenderedFile {
             path: path.to_string(),

@@ -57,11 +57,10 @@ pub fn is_yaml(path: &str) -> bool {
 }
 
 /// Parses every document of a multi-document YAML text.
-pub fn check_yaml(contents: &str) -> Result<(), String> {
+pub fn check_yaml(contents: &str) -> Result<(), serde_yaml::Error> {
     use serde::Deserialize as _;
     for doc in serde_yaml::Deserializer::from_str(contents) {
-        serde_yaml::Value::deserialize(doc)
-            .map_err(|e| format!("rendered YAML does not parse: {e}"))?;
+        serde_yaml::Value::deserialize(doc)?;
     }
     Ok(())
 }

@@ -241,67 +241,18 @@ impl Validator {
             for (workload, replicas) in table {
                 let workload = &at(&[code.get_ref(), workload]);
                 let Some(tw) = territory.workload(workload.get_ref()) else {
-                    let names: Vec<&str> = base.workloads.iter().map(|w| w.name.as_str()).collect();
-                    let help = match did_you_mean(
-                        workload.get_ref(),
-                        names.iter().copied(),
-                        Closeness::Spelling,
-                    ) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!("workloads: {}", names.join(", ")),
-                    };
-                    self.error(
-                        format!(
-                            "unknown workload `{}` in floor of `{id}`",
-                            workload.get_ref()
-                        ),
-                        p.at(workload.span()),
-                    )
-                    .help = Some(help);
+                    self.unknown_floor_workload(base, p, id, workload);
                     ok = false;
                     continue;
                 };
-                let r = *replicas.get_ref();
-                if r < 1 {
-                    self.error(
-                        format!(
-                            "floor for {}.{} in `{id}` must be at least 1, found {r}",
-                            code.get_ref(),
-                            workload.get_ref()
-                        ),
-                        p.at(replicas.span()),
-                    );
-                    ok = false;
-                } else if r > tw.max as i64 {
-                    self.error(
-                        format!(
-                            "`{id}` floor for {}.{} ({r}) exceeds {}.{}.max ({})",
-                            code.get_ref(),
-                            workload.get_ref(),
-                            code.get_ref(),
-                            workload.get_ref(),
-                            tw.max
-                        ),
-                        p.at(replicas.span()),
-                    )
-                    .help = Some(format!(
-                        "raise territories.{}.{}.max or lower the floor",
-                        code.get_ref(),
-                        workload.get_ref()
-                    ));
-                    ok = false;
-                } else {
-                    if r <= tw.min as i64 {
-                        self.diags.push(
-                            Diagnostic::warning(format!("`{id}` floor for {}.{} ({r}) is not above min ({}): it does nothing", code.get_ref(), workload.get_ref(), tw.min), p.at(replicas.span()))
-                                .with_help("raise the floor above min or remove it"),
-                        );
-                    }
-                    out.push(Floor {
+                match self.floor_replicas(p, id, (code.get_ref(), workload.get_ref()), tw, replicas)
+                {
+                    Some(replicas) => out.push(Floor {
                         territory: code.get_ref().clone(),
                         workload: workload.get_ref().clone(),
-                        replicas: r as u32,
-                    });
+                        replicas,
+                    }),
+                    None => ok = false,
                 }
             }
         }
@@ -311,6 +262,78 @@ impl Validator {
                 .cmp(&(&b.territory, workload_order(&b.workload)))
         });
         ok.then_some(out)
+    }
+
+    fn unknown_floor_workload(
+        &mut self,
+        base: &Model,
+        p: &Parsed<RawCalendarFile>,
+        id: &str,
+        workload: &SStr,
+    ) {
+        let names: Vec<&str> = base.workloads.iter().map(|w| w.name.as_str()).collect();
+        let help = match did_you_mean(
+            workload.get_ref(),
+            names.iter().copied(),
+            Closeness::Spelling,
+        ) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("workloads: {}", names.join(", ")),
+        };
+        self.error(
+            format!(
+                "unknown workload `{}` in floor of `{id}`",
+                workload.get_ref()
+            ),
+            p.at(workload.span()),
+        )
+        .help = Some(help);
+    }
+
+    /// The replicas of one floor: at least 1, at most the workload's max (a warning when
+    /// not above its min).
+    fn floor_replicas(
+        &mut self,
+        p: &Parsed<RawCalendarFile>,
+        id: &str,
+        (code, workload): (&str, &str),
+        tw: &TerritoryWorkload,
+        replicas: &Spanned<i64>,
+    ) -> Option<u32> {
+        let r = *replicas.get_ref();
+        if r < 1 {
+            self.error(
+                format!("floor for {code}.{workload} in `{id}` must be at least 1, found {r}"),
+                p.at(replicas.span()),
+            );
+            return None;
+        }
+        if r > tw.max as i64 {
+            self.error(
+                format!(
+                    "`{id}` floor for {code}.{workload} ({r}) exceeds {code}.{workload}.max ({})",
+                    tw.max
+                ),
+                p.at(replicas.span()),
+            )
+            .help = Some(format!(
+                "raise territories.{code}.{workload}.max or lower the floor"
+            ));
+            return None;
+        }
+        if r <= tw.min as i64 {
+            self.diags.push(
+                Diagnostic::warning(
+                    format!(
+                        "`{id}` floor for {code}.{workload} ({r}) is not above min ({}): it does nothing",
+                        tw.min
+                    ),
+                    p.at(replicas.span()),
+                )
+                .with_help("raise the floor above min or remove it"),
+            );
+        }
+        Some(r as u32)
     }
 
     pub(super) fn load(
@@ -468,17 +491,12 @@ impl Validator {
         };
         match parse_date_text(text) {
             Ok(d) => Some(d),
-            Err(msg) => {
-                let help = if text.ends_with("02-29") && text.len() == 5 {
-                    "recurring ranges cannot name Feb 29; a range that contains the end of February includes Feb 29 in leap years"
-                } else {
-                    "use `MM-DD` (e.g. `09-01`) for seasons and recurring blackouts, `YYYY-MM-DD` for campaigns"
-                };
+            Err(e) => {
                 self.error(
-                    format!("invalid date `{text}` in `{key}`: {msg}"),
+                    format!("invalid date `{text}` in `{key}`: {}", e.message),
                     p.at(v.span()),
                 )
-                .help = Some(help.into());
+                .help = Some(e.help.into());
                 None
             }
         }
@@ -501,9 +519,12 @@ impl Validator {
         };
         match parse_hours(text) {
             Ok(h) => Some(h),
-            Err((msg, help)) => {
-                self.error(format!("invalid hours `{text}`: {msg}"), p.at(v.span()))
-                    .help = Some(help.into());
+            Err(e) => {
+                self.error(
+                    format!("invalid hours `{text}`: {}", e.message),
+                    p.at(v.span()),
+                )
+                .help = Some(e.help.into());
                 None
             }
         }
@@ -512,9 +533,12 @@ impl Validator {
     pub(super) fn weekdays(&mut self, p: &Parsed<RawCalendarFile>, v: &SStr) -> Option<Weekdays> {
         match parse_weekdays(v.get_ref()) {
             Ok(d) => Some(d),
-            Err(msg) => {
-                self.error(format!("invalid days `{}`: {msg}", v.get_ref()), p.at(v.span()))
-                    .help = Some("use lower-case three-letter names, ranges and commas: `mon-fri`, `sat,sun`, `fri-mon`".into());
+            Err(e) => {
+                self.error(
+                    format!("invalid days `{}`: {}", v.get_ref(), e.message),
+                    p.at(v.span()),
+                )
+                .help = Some(e.help.into());
                 None
             }
         }

@@ -2,7 +2,7 @@
 
 use super::Validator;
 use crate::config::model::*;
-use crate::config::parse::{self, Parsed, RawTerritoriesFile, Seg};
+use crate::config::parse::{self, Parsed, RawTerritoriesFile, SStr, Seg};
 use crate::config::values::*;
 use crate::diag::{did_you_mean, Closeness, Diagnostic};
 use std::collections::BTreeMap;
@@ -27,8 +27,38 @@ impl Validator {
                 .help = Some("list the event types, e.g. types = [\"lead.status.changed\"]".into());
             ok = false;
         }
+        let (types_ok, types) = self.event_types(p, e.types.get_ref());
+        let (critical_ok, critical) = match &e.critical {
+            Some(c) => self.critical_types(p, c.get_ref(), &types),
+            None => (true, Vec::new()),
+        };
+        let (journal, crit, thresholds_ok) = self.journal_thresholds(p, e);
+        if !(ok && types_ok && critical_ok && thresholds_ok) {
+            return None;
+        }
+        Some(Events {
+            channel: e.channel.get_ref().clone(),
+            types: e
+                .types
+                .get_ref()
+                .iter()
+                .map(|t| t.get_ref().clone())
+                .collect(),
+            critical,
+            journal_threshold: journal?,
+            critical_threshold: crit?,
+        })
+    }
+
+    /// The event types, each well-formed and listed once; the types with their spans.
+    fn event_types<'a>(
+        &mut self,
+        p: &Parsed<RawTerritoriesFile>,
+        types: &'a [SStr],
+    ) -> (bool, BTreeMap<&'a str, Range<usize>>) {
+        let mut ok = true;
         let mut seen: BTreeMap<&str, Range<usize>> = BTreeMap::new();
-        for t in e.types.get_ref() {
+        for t in types {
             ok &= self.check(
                 p,
                 t,
@@ -46,39 +76,54 @@ impl Validator {
                 ok = false;
             }
         }
-        let mut critical = Vec::new();
-        if let Some(c) = &e.critical {
-            let mut seen_c = BTreeMap::new();
-            for t in c.get_ref() {
-                if !seen.contains_key(t.get_ref().as_str()) {
-                    let types: Vec<&str> = seen.keys().copied().collect();
-                    let help =
-                        match did_you_mean(t.get_ref(), types.iter().copied(), Closeness::Spelling)
-                        {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None => {
-                                "every critical type must also be listed in `events.types`".into()
-                            }
-                        };
-                    self.error(
-                        format!(
-                            "critical event type `{}` is not in `events.types`",
-                            t.get_ref()
-                        ),
-                        p.at(t.span()),
-                    )
-                    .help = Some(help);
-                    ok = false;
-                } else if seen_c.insert(t.get_ref().clone(), ()).is_some() {
-                    self.error(
-                        format!("critical event type `{}` is listed twice", t.get_ref()),
-                        p.at(t.span()),
-                    );
-                    ok = false;
-                }
-                critical.push(t.get_ref().clone());
+        (ok, seen)
+    }
+
+    /// The critical types: each one of `types`, listed once.
+    fn critical_types(
+        &mut self,
+        p: &Parsed<RawTerritoriesFile>,
+        critical: &[SStr],
+        types: &BTreeMap<&str, Range<usize>>,
+    ) -> (bool, Vec<String>) {
+        let mut ok = true;
+        let mut out = Vec::new();
+        let mut seen_c = BTreeMap::new();
+        for t in critical {
+            if !types.contains_key(t.get_ref().as_str()) {
+                let names: Vec<&str> = types.keys().copied().collect();
+                let help =
+                    match did_you_mean(t.get_ref(), names.iter().copied(), Closeness::Spelling) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "every critical type must also be listed in `events.types`".into(),
+                    };
+                self.error(
+                    format!(
+                        "critical event type `{}` is not in `events.types`",
+                        t.get_ref()
+                    ),
+                    p.at(t.span()),
+                )
+                .help = Some(help);
+                ok = false;
+            } else if seen_c.insert(t.get_ref().clone(), ()).is_some() {
+                self.error(
+                    format!("critical event type `{}` is listed twice", t.get_ref()),
+                    p.at(t.span()),
+                );
+                ok = false;
             }
+            out.push(t.get_ref().clone());
         }
+        (ok, out)
+    }
+
+    /// `journal_threshold` < `critical_threshold`, both ratios (defaults 0.70 and 0.95).
+    fn journal_thresholds(
+        &mut self,
+        p: &Parsed<RawTerritoriesFile>,
+        e: &parse::RawEvents,
+    ) -> (Option<f64>, Option<f64>, bool) {
         let journal = self.ratio(p, e.journal_threshold.as_ref(), 0.70, "`journal_threshold`");
         let crit = self.ratio(
             p,
@@ -105,24 +150,10 @@ impl Validator {
                     "critical events bypass the journal until the higher critical threshold",
                 );
                 self.diags.push(d);
-                ok = false;
+                return (journal, crit, false);
             }
         }
-        if !ok {
-            return None;
-        }
-        Some(Events {
-            channel: e.channel.get_ref().clone(),
-            types: e
-                .types
-                .get_ref()
-                .iter()
-                .map(|t| t.get_ref().clone())
-                .collect(),
-            critical,
-            journal_threshold: journal?,
-            critical_threshold: crit?,
-        })
+        (journal, crit, true)
     }
 
     pub(super) fn alerts(

@@ -55,6 +55,14 @@ impl Failure {
     }
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+impl std::error::Error for Failure {}
+
 /// Options that change what validation reports (never what a model contains).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
@@ -83,7 +91,7 @@ pub fn load_model_with(
 }
 
 /// Validates in-memory texts (tests, fuzzing): the territories file and `(name, text)` calendars.
-pub fn model_from_strs(territories: &str, calendars: &[(&str, &str)]) -> Result<Model, String> {
+pub fn model_from_strs(territories: &str, calendars: &[(&str, &str)]) -> Result<Model, Failure> {
     let sources = Sources {
         territories: load::SourceFile {
             name: "territories.toml".into(),
@@ -97,9 +105,7 @@ pub fn model_from_strs(territories: &str, calendars: &[(&str, &str)]) -> Result<
             })
             .collect(),
     };
-    validate_sources(&sources, Options::default())
-        .map(|l| l.model)
-        .map_err(|f| f.render())
+    validate_sources(&sources, Options::default()).map(|l| l.model)
 }
 
 /// Validates loaded sources into a model.

@@ -252,39 +252,7 @@ impl Validator {
         app: Option<&App>,
     ) -> Option<Territory> {
         let code_s = code.get_ref();
-        let mut ok = true;
-        let mut suggested: Vec<&str> = Vec::new();
-        // Keys that are neither fixed keys nor workloads.
-        for key in t.workloads.keys() {
-            if workloads.iter().all(|w| &w.name != key) {
-                let path = [
-                    Seg::Key("territories".into()),
-                    Seg::Key(code_s.clone()),
-                    Seg::Key(key.clone()),
-                ];
-                let key_span = p_key_span(p, &path).unwrap_or(code.span());
-                let candidates = TERRITORY_KEYS
-                    .iter()
-                    .copied()
-                    .chain(workloads.iter().map(|w| w.name.as_str()));
-                let help = match did_you_mean(key, candidates, Closeness::Spelling) {
-                    Some(s) => {
-                        suggested.push(s);
-                        format!("did you mean `{s}`?")
-                    }
-                    None => format!(
-                        "a territory has `name`, `timezone`, `p95_ms`, `regions` and one table per workload ({})",
-                        workloads.iter().map(|w| format!("`{}`", w.name)).collect::<Vec<_>>().join(", ")
-                    ),
-                };
-                self.error(
-                    format!("unknown key `{key}` in territory {code_s}"),
-                    p.at(key_span),
-                )
-                .help = Some(help);
-                ok = false;
-            }
-        }
+        let (mut ok, suggested) = self.unknown_territory_keys(p, code, t, workloads);
         for (key, value_missing) in [
             ("name", t.name.is_none()),
             ("timezone", t.timezone.is_none()),
@@ -310,6 +278,80 @@ impl Validator {
             Some(v) => self.int_in(p, v, 1, u32::MAX as i64, "`p95_ms`").map(Some),
         };
         let regions = self.regions(p, code_s, t.regions.as_ref());
+        let (tws, workloads_ok) =
+            self.territory_workloads(p, code, t, workloads, app, territory_p95.flatten());
+        if !(ok && workloads_ok) {
+            return None;
+        }
+        territory_p95?;
+        Some(Territory {
+            code: code_s.clone(),
+            name: t.name.as_ref()?.get_ref().clone(),
+            timezone: timezone?,
+            timezone_name: t.timezone.as_ref()?.get_ref().clone(),
+            regions: regions?,
+            workloads: tws,
+        })
+    }
+
+    /// Keys of a territory that are neither fixed keys nor workloads; whether there were
+    /// none, and the keys suggested instead.
+    fn unknown_territory_keys<'w>(
+        &mut self,
+        p: &Parsed<RawTerritoriesFile>,
+        code: &SStr,
+        t: &parse::RawTerritory,
+        workloads: &'w [Workload],
+    ) -> (bool, Vec<&'w str>) {
+        let code_s = code.get_ref();
+        let mut ok = true;
+        let mut suggested: Vec<&str> = Vec::new();
+        for key in t.workloads.keys() {
+            if workloads.iter().any(|w| &w.name == key) {
+                continue;
+            }
+            let path = [
+                Seg::Key("territories".into()),
+                Seg::Key(code_s.clone()),
+                Seg::Key(key.clone()),
+            ];
+            let key_span = p_key_span(p, &path).unwrap_or(code.span());
+            let candidates = TERRITORY_KEYS
+                .iter()
+                .copied()
+                .chain(workloads.iter().map(|w| w.name.as_str()));
+            let help = match did_you_mean(key, candidates, Closeness::Spelling) {
+                Some(s) => {
+                    suggested.push(s);
+                    format!("did you mean `{s}`?")
+                }
+                None => format!(
+                    "a territory has `name`, `timezone`, `p95_ms`, `regions` and one table per workload ({})",
+                    workloads.iter().map(|w| format!("`{}`", w.name)).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            self.error(
+                format!("unknown key `{key}` in territory {code_s}"),
+                p.at(key_span),
+            )
+            .help = Some(help);
+            ok = false;
+        }
+        (ok, suggested)
+    }
+
+    /// One table per workload, each valid, and every generated object name short enough.
+    fn territory_workloads(
+        &mut self,
+        p: &Parsed<RawTerritoriesFile>,
+        code: &SStr,
+        t: &parse::RawTerritory,
+        workloads: &[Workload],
+        app: Option<&App>,
+        territory_p95: Option<i64>,
+    ) -> (Vec<TerritoryWorkload>, bool) {
+        let code_s = code.get_ref();
+        let mut ok = true;
         let mut tws = Vec::new();
         for w in workloads {
             let Some(section) = t.workloads.get(&w.name) else {
@@ -327,7 +369,7 @@ impl Validator {
                 ok = false;
                 continue;
             };
-            match self.territory_workload(p, code_s, w, raw, territory_p95.flatten()) {
+            match self.territory_workload(p, code_s, w, raw, territory_p95) {
                 Some(tw) => tws.push(tw),
                 None => ok = false,
             }
@@ -343,18 +385,7 @@ impl Validator {
                 }
             }
         }
-        if !ok {
-            return None;
-        }
-        territory_p95?;
-        Some(Territory {
-            code: code_s.clone(),
-            name: t.name.as_ref()?.get_ref().clone(),
-            timezone: timezone?,
-            timezone_name: t.timezone.as_ref()?.get_ref().clone(),
-            regions: regions?,
-            workloads: tws,
-        })
+        (tws, ok)
     }
 
     pub(super) fn timezone(

@@ -10,6 +10,15 @@ use super::{round2, thousands, DeploymentPlan, Plan};
 /// The human-readable plan.
 pub fn text(plan: &Plan) -> String {
     let mut out = String::new();
+    summary(&mut out, plan);
+    for d in &plan.deployments {
+        deployment_text(&mut out, d);
+    }
+    out
+}
+
+/// The heading and the table of every deployment's replica-hours, with the total.
+fn summary(out: &mut String, plan: &Plan) {
     let _ = writeln!(
         out,
         "plan {} – {} (local days of each territory; floors of the generated cron triggers)\n",
@@ -54,44 +63,45 @@ pub fn text(plan: &Plan) -> String {
         thousands(plan.totals.static_replica_hours),
         plan.totals.saving_percent
     );
-    for d in &plan.deployments {
+}
+
+/// One deployment: hours at each floor, the pre-scale runs, notes and the load model.
+fn deployment_text(out: &mut String, d: &DeploymentPlan) {
+    let _ = writeln!(
+        out,
+        "\n{} ({} {}, {}, min {}, max {})",
+        d.deployment, d.territory, d.workload, d.timezone, d.min, d.max
+    );
+    let by_floor: Vec<String> = d
+        .hours_by_floor
+        .iter()
+        .map(|f| format!("floor {} for {} h", f.floor, thousands(f.hours)))
+        .collect();
+    let _ = writeln!(out, "  {}", by_floor.join(" · "));
+    let runs = runs(d);
+    if runs.is_empty() {
+        let _ = writeln!(out, "  no pre-scale window in this range");
+    }
+    for r in runs {
+        let _ = writeln!(out, "  {r}");
+    }
+    for note in &d.notes {
+        let _ = writeln!(out, "  note: {note}");
+    }
+    if let Some(l) = &d.load {
         let _ = writeln!(
             out,
-            "\n{} ({} {}, {}, min {}, max {})",
-            d.deployment, d.territory, d.workload, d.timezone, d.min, d.max
+            "  load model: baseline {} rps, {} rps/replica: expected {} r·h, capacity risk {} h, \
+             peak {} rps = {} replica(s) at {}",
+            l.baseline_rps,
+            l.rps_per_replica,
+            thousands(l.expected_replica_hours),
+            thousands(l.capacity_risk_hours),
+            l.peak_load_rps,
+            l.peak_demand_replicas,
+            short(&l.peak_at)
         );
-        let by_floor: Vec<String> = d
-            .hours_by_floor
-            .iter()
-            .map(|f| format!("floor {} for {} h", f.floor, thousands(f.hours)))
-            .collect();
-        let _ = writeln!(out, "  {}", by_floor.join(" · "));
-        let runs = runs(d);
-        if runs.is_empty() {
-            let _ = writeln!(out, "  no pre-scale window in this range");
-        }
-        for r in runs {
-            let _ = writeln!(out, "  {r}");
-        }
-        for note in &d.notes {
-            let _ = writeln!(out, "  note: {note}");
-        }
-        if let Some(l) = &d.load {
-            let _ = writeln!(
-                out,
-                "  load model: baseline {} rps, {} rps/replica: expected {} r·h, capacity risk {} h, \
-                 peak {} rps = {} replica(s) at {}",
-                l.baseline_rps,
-                l.rps_per_replica,
-                thousands(l.expected_replica_hours),
-                thousands(l.capacity_risk_hours),
-                l.peak_load_rps,
-                l.peak_demand_replicas,
-                short(&l.peak_at)
-            );
-        }
     }
-    out
 }
 
 /// `2026-10-03 08:00` (local).

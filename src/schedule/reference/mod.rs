@@ -11,17 +11,32 @@
 //! anomalies of robfig/cron in zones whose offset changes are not whole hours on the
 //! hour, leap edges, and the recurrence of dated entries outside their own year (§4.2).
 //! Each span is as narrow as the behaviour of correctly compiled triggers allows; the
-//! proof tests report how many minutes they exclude.
+//! proof tests report how many minutes they exclude ([`compare`]).
+//!
+//! **Independent on purpose.** This module keeps its own copy of the window generator,
+//! the local-time resolver and the offset-change scan (the compiler uses
+//! `schedule::windows`, `config::zone` and the model's start-day queries). A proof that
+//! shared those with the compiler could not catch a bug in them: both sides would agree
+//! on the same wrong windows. Only the model's types and plain calendar facts
+//! (`DateRange::contains`, blackout days) are shared, and the one rule *about* the
+//! compiler that the not-judged spans must know, its early start
+//! ([`crate::schedule::compile::early_start_applies`]), is imported from it.
 
 use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono::{Offset, Timelike};
 use chrono_tz::Tz;
 
-use crate::config::model::{DateRange, Entry, Model, Territory};
+mod compare;
+mod not_judged;
+
+pub use compare::{compare, Comparison};
+pub use not_judged::{not_judged, NotJudged, Span};
+
+use crate::config::model::{Entry, Model, Territory};
 
 /// How a local wall time of one day maps to real time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Wall {
+enum Wall {
     /// Exactly one instant.
     Unique(DateTime<Utc>),
     /// Repeated by a backward offset change: two instants.
@@ -56,7 +71,7 @@ impl Wall {
 }
 
 /// Local wall time `minute` (0..=1440; 1440 is the next day's 00:00) of `date` in `tz`.
-pub fn wall(tz: Tz, date: NaiveDate, minute: u32) -> Wall {
+fn wall(tz: Tz, date: NaiveDate, minute: u32) -> Wall {
     let (date, minute) = if minute >= 1440 {
         (date + Duration::days(1), minute - 1440)
     } else {
@@ -80,7 +95,7 @@ pub fn wall(tz: Tz, date: NaiveDate, minute: u32) -> Wall {
 
 /// The first instant whose local wall time in `tz` is at or after `ndt` (the end of
 /// the gap when `ndt` is skipped, the first occurrence when it repeats).
-pub fn first_instant_at_or_after(tz: Tz, ndt: NaiveDateTime) -> DateTime<Utc> {
+fn first_instant_at_or_after(tz: Tz, ndt: NaiveDateTime) -> DateTime<Utc> {
     for k in 0..=(48 * 60) {
         let probe = ndt + Duration::minutes(k);
         match wall(tz, probe.date(), probe.hour() * 60 + probe.minute()) {
@@ -95,7 +110,7 @@ pub fn first_instant_at_or_after(tz: Tz, ndt: NaiveDateTime) -> DateTime<Utc> {
 
 /// A change of a zone's UTC offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OffsetChange {
+struct OffsetChange {
     /// The instant of the change.
     pub at: DateTime<Utc>,
     /// Offset in seconds before it.
@@ -148,17 +163,10 @@ fn offset_secs(tz: Tz, unix: i64) -> i32 {
         .local_minus_utc()
 }
 
-/// Every offset change of `tz` in `[from, to)`, found by sampling every `step_hours`
-/// hours and bisecting to the second. tzdata never changes an offset and back within
-/// a sampling step of 6 hours; coarser steps are for quick "does this ever happen"
-/// scans over many years.
-pub fn offset_changes_sampled(
-    tz: Tz,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    step_hours: i64,
-) -> Vec<OffsetChange> {
-    let step = step_hours.max(1) * 3600;
+/// Every offset change of `tz` in `[from, to)`, found by sampling every 6 hours and
+/// bisecting to the second (tzdata never changes an offset and back within 6 hours).
+fn offset_changes(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<OffsetChange> {
+    let step = 6 * 3600;
     let (lo, hi) = (from.timestamp(), to.timestamp());
     let mut out = Vec::new();
     let mut prev_t = lo;
@@ -189,20 +197,15 @@ pub fn offset_changes_sampled(
     out
 }
 
-/// Every offset change of `tz` in `[from, to)` (6-hour sampling, exact instants).
-pub fn offset_changes(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<OffsetChange> {
-    offset_changes_sampled(tz, from, to, 6)
-}
-
 /// Whether entry `e` opens a window on local day `s` in territory `code` (§2.2 step 2:
 /// in the date range, on a `days` weekday, not a blackout day of the territory).
-pub fn starts_on(model: &Model, e: &Entry, code: &str, s: NaiveDate) -> bool {
+fn starts_on(model: &Model, e: &Entry, code: &str, s: NaiveDate) -> bool {
     e.dates.contains(s) && e.days.contains(s.weekday()) && !model.is_blackout(code, s)
 }
 
 /// Minutes from the start day's midnight to the window's end (`hours.end`, on the
 /// next day when the hours cross midnight).
-pub fn end_offset_minutes(e: &Entry) -> u32 {
+fn end_offset_minutes(e: &Entry) -> u32 {
     if e.hours.crosses_midnight() {
         e.hours.end_minute + 1440
     } else {
@@ -369,415 +372,11 @@ fn push_piece(out: &mut Vec<Piece>, p: Piece) {
     out.push(p);
 }
 
-/// Why a span is not judged (§2.2 "Not judged", §4.2 dated entries).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum NotJudged {
-    /// A window boundary whose wall time does not exist or is ambiguous that day.
-    DstEdge,
-    /// robfig/cron's search anomalies around an offset change that is not a whole
-    /// hour on the hour (Australia/Lord_Howe, Pacific/Chatham) or that skips a local
-    /// midnight (America/Santiago, Africa/Cairo, …): the local day before the change
-    /// and the day of it.
-    DstAnomaly,
-    /// A recurring range ending `02-28` (after blackouts: Feb 28 and Feb 29 differ)
-    /// whose windows end on the next day: Feb 29 and Mar 1 of leap years.
-    LeapEdge,
-    /// A dated entry (campaign, dated blackout) recurring on its own month-days
-    /// outside its own year (§4.2).
-    DatedRecurrence,
-}
-
-impl NotJudged {
-    /// A short name for reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NotJudged::DstEdge => "dst-edge",
-            NotJudged::DstAnomaly => "dst-anomaly",
-            NotJudged::LeapEdge => "leap-edge",
-            NotJudged::DatedRecurrence => "dated-recurrence",
-        }
-    }
-}
-
-/// A span of time that is not judged, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Span {
-    /// First instant, inclusive.
-    pub start: DateTime<Utc>,
-    /// End, exclusive.
-    pub end: DateTime<Utc>,
-    /// The §2.2 / §4.2 rule that excludes it.
-    pub reason: NotJudged,
-}
-
-/// Whether the compile stage may open this entry's windows one hour early on days when
-/// the start does not exist (see `compile`): hours start at 01:00 or later and the
-/// window is at most 23 hours long, so the extra start never falls inside a window.
-pub fn early_start_applies(e: &Entry) -> bool {
-    let len = end_offset_minutes(e) - e.hours.start_minute;
-    !e.hours.is_whole_day() && e.hours.start_minute >= 60 && len <= 23 * 60
-}
-
-/// The spans of `[from, to)` that are not judged for (territory, workload), sorted by
-/// start (they may overlap). Only entries whose floor exceeds the deployment's `min`
-/// can make the rendered and intended floors differ, so only they contribute.
-pub fn not_judged(
-    model: &Model,
-    code: &str,
-    workload: &str,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Vec<Span> {
-    let t = territory(model, code);
-    let tz = t.timezone;
-    let (min, _) = bounds(model, code, workload);
-    let relevant: Vec<(usize, &Entry)> = model
-        .entries
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.floor_for(code, workload).is_some_and(|f| f > min))
-        .collect();
-    let mut out = Vec::new();
-    if relevant.is_empty() {
-        return out;
-    }
-    let changes = offset_changes(tz, from - Duration::days(4), to + Duration::days(4));
-    let first = local_date(tz, from) - Duration::days(2);
-    let last = local_date(tz, to) + Duration::days(2);
-
-    for &(_, e) in &relevant {
-        dst_edges(model, e, code, tz, &changes, first, last, &mut out);
-    }
-    dst_anomalies(tz, &changes, &mut out);
-    leap_edges(model, &relevant, code, tz, first, last, &mut out);
-    dated_recurrence(model, &relevant, code, tz, first, last, &mut out);
-
-    out.retain(|s| s.start < to && s.end > from && s.start < s.end);
-    for s in &mut out {
-        s.start = s.start.max(from);
-        s.end = s.end.min(to);
-    }
-    out.sort_by_key(|s| (s.start, s.end, s.reason));
-    out.dedup();
-    out
-}
-
-/// The offset change whose gap or fold contains local wall time `ndt`.
-fn change_at_wall(changes: &[OffsetChange], ndt: NaiveDateTime) -> Option<&OffsetChange> {
-    changes.iter().find(|c| {
-        let (b, a) = (c.wall_before(), c.wall_after());
-        if a > b {
-            b <= ndt && ndt < a
-        } else {
-            a <= ndt && ndt < b
-        }
-    })
-}
-
-fn fold_span(c: &OffsetChange) -> (DateTime<Utc>, DateTime<Utc>) {
-    let d = Duration::seconds(i64::from((c.before - c.after).abs()));
-    (c.at - d, c.at + d)
-}
-
-fn ndt_of(date: NaiveDate, minute: u32) -> NaiveDateTime {
-    date.and_hms_opt(0, 0, 0).expect("midnight") + Duration::minutes(i64::from(minute))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn dst_edges(
-    model: &Model,
-    e: &Entry,
-    code: &str,
-    tz: Tz,
-    changes: &[OffsetChange],
-    first: NaiveDate,
-    last: NaiveDate,
-    out: &mut Vec<Span>,
-) {
-    if changes.is_empty() {
-        return;
-    }
-    let end_off = end_offset_minutes(e);
-    for s in days(first, last) {
-        if !starts_on(model, e, code, s) {
-            continue;
-        }
-        let sw = wall(tz, s, e.hours.start_minute);
-        let ew = wall(tz, s, end_off);
-        let end_real = ew
-            .boundary()
-            .unwrap_or_else(|| first_instant_at_or_after(tz, ndt_of(s, end_off)));
-        for (w, minute) in [(sw, e.hours.start_minute), (ew, end_off)] {
-            if let Wall::Ambiguous { .. } = w {
-                if let Some(c) = change_at_wall(changes, ndt_of(s, minute)) {
-                    let (a, b) = fold_span(c);
-                    out.push(Span {
-                        start: a,
-                        end: b,
-                        reason: NotJudged::DstEdge,
-                    });
-                }
-            }
-        }
-        if sw == Wall::Missing {
-            // KEDA still sees the window's end fire; the window opens at the last start
-            // firing that exists: one hour earlier with the compiler's early start, or
-            // the day before.
-            let early = if early_start_applies(e) {
-                wall(tz, s, e.hours.start_minute - 60).earliest()
-            } else {
-                None
-            };
-            let from = early
-                .unwrap_or_else(|| first_instant_at_or_after(tz, ndt_of(s - Duration::days(1), 0)));
-            out.push(Span {
-                start: from,
-                end: end_real,
-                reason: NotJudged::DstEdge,
-            });
-        }
-        if ew == Wall::Missing && e.hours.is_whole_day() {
-            // Consecutive whole days compile to one continuous trigger: it stays active
-            // over a skipped midnight that §2.2 says closes both days' windows.
-            let start = first_instant_at_or_after(tz, ndt_of(s, 0));
-            out.push(Span {
-                start,
-                end: end_real,
-                reason: NotJudged::DstEdge,
-            });
-        }
-    }
-}
-
-fn dst_anomalies(tz: Tz, changes: &[OffsetChange], out: &mut Vec<Span>) {
-    // From the start of the local day before the change to the end of its day. Not
-    // only near windows: a trigger's start can fire every day (see `compile`), and
-    // robfig's misplaced firings there can activate it on any day.
-    for c in changes.iter().filter(|c| !c.is_robfig_regular()) {
-        let day = c.wall_before().date();
-        let start = first_instant_at_or_after(tz, ndt_of(day - Duration::days(1), 0));
-        let end =
-            first_instant_at_or_after(tz, ndt_of(c.wall_after().date() + Duration::days(1), 0));
-        out.push(Span {
-            start,
-            end,
-            reason: NotJudged::DstAnomaly,
-        });
-    }
-}
-
-/// Whether the compiler counts month-day `(month, day)` (of a leap year) as a start day
-/// of recurring entry `e` in territory `code`: in the range, and not a blackout day,
-/// dated blackouts counting on their month-days in every year (§4.2).
-pub fn recurring_start_month_day(
-    model: &Model,
-    e: &Entry,
-    code: &str,
-    month: u32,
-    day: u32,
-) -> bool {
-    let d = NaiveDate::from_ymd_opt(2028, month, day).expect("valid leap-year month-day");
-    e.dates.contains(d) && !blackout_month_day(model, code, month, day)
-}
-
-/// Whether a blackout of territory `code` covers month-day `(month, day)` in some year:
-/// recurring blackouts by their range, dated ones on their own month-days.
-pub fn blackout_month_day(model: &Model, code: &str, month: u32, day: u32) -> bool {
-    model
-        .blackouts
-        .iter()
-        .filter(|b| b.territories.iter().any(|t| t == code))
-        .any(|b| match b.dates {
-            DateRange::Recurring { .. } => b
-                .dates
-                .contains(NaiveDate::from_ymd_opt(2028, month, day).expect("valid")),
-            DateRange::Dated { from, to } => {
-                days(from, to).any(|d| d.month() == month && d.day() == day)
-            }
-        })
-}
-
-fn leap_edges(
-    model: &Model,
-    relevant: &[(usize, &Entry)],
-    code: &str,
-    tz: Tz,
-    first: NaiveDate,
-    last: NaiveDate,
-    out: &mut Vec<Span>,
-) {
-    let affected = relevant.iter().any(|(_, e)| {
-        !e.dates.is_dated()
-            && end_offset_minutes(e) >= 1440
-            && recurring_start_month_day(model, e, code, 2, 28)
-                != recurring_start_month_day(model, e, code, 2, 29)
-    });
-    if !affected {
-        return;
-    }
-    for y in first.year()..=last.year() {
-        if let Some(feb29) = NaiveDate::from_ymd_opt(y, 2, 29) {
-            out.push(Span {
-                start: first_instant_at_or_after(tz, ndt_of(feb29, 0)),
-                end: first_instant_at_or_after(tz, ndt_of(feb29 + Duration::days(2), 0)),
-                reason: NotJudged::LeapEdge,
-            });
-        }
-    }
-}
-
-/// The span where dated day `x`'s window (ending `extra` days later) recurs in
-/// `year`: from its month-day to the day after its end's month-day. Feb 29 of a
-/// common year widens to Feb 28 (start) or Mar 1 (end).
-fn recurrence_span(tz: Tz, year: i32, x: NaiveDate, extra: i64) -> Option<Span> {
-    let project = |d: NaiveDate, y: i32, late: bool| {
-        NaiveDate::from_ymd_opt(y, d.month(), d.day()).or_else(|| {
-            let day = if late { (3, 1) } else { (2, 28) };
-            NaiveDate::from_ymd_opt(y, day.0, day.1)
-        })
-    };
-    let last = x + Duration::days(extra);
-    let a = project(x, year, false)?;
-    let b = project(last, year + (last.year() - x.year()), true)?;
-    Some(Span {
-        start: first_instant_at_or_after(tz, ndt_of(a, 0)),
-        end: first_instant_at_or_after(tz, ndt_of(b + Duration::days(1), 0)),
-        reason: NotJudged::DatedRecurrence,
-    })
-}
-
-fn dated_recurrence(
-    model: &Model,
-    relevant: &[(usize, &Entry)],
-    code: &str,
-    tz: Tz,
-    first: NaiveDate,
-    last: NaiveDate,
-    out: &mut Vec<Span>,
-) {
-    let years: Vec<i32> = (first.year()..=last.year()).collect();
-    for &(_, e) in relevant {
-        // A window may end on the next day: widen by one day then.
-        let extra = i64::from(
-            end_offset_minutes(e) > 1440
-                || e.hours.end_minute == 1440
-                || e.hours.crosses_midnight(),
-        );
-        match e.dates {
-            DateRange::Dated { from, to } => {
-                for x in days(from, to) {
-                    if !starts_on(model, e, code, x) {
-                        continue;
-                    }
-                    for &y in years.iter().filter(|&&y| y != x.year()) {
-                        out.extend(recurrence_span(tz, y, x, extra));
-                    }
-                }
-            }
-            DateRange::Recurring { .. } => {
-                // Dated blackouts remove the season's windows on their month-days in
-                // every year; outside the blackout's own year that is its recurrence.
-                for b in model
-                    .blackouts
-                    .iter()
-                    .filter(|b| b.territories.iter().any(|t| t == code))
-                {
-                    let DateRange::Dated { from, to } = b.dates else {
-                        continue;
-                    };
-                    for x in days(from, to) {
-                        let md = NaiveDate::from_ymd_opt(2028, x.month(), x.day()).expect("valid");
-                        if !e.dates.contains(md) {
-                            continue;
-                        }
-                        for &y in years.iter().filter(|&&y| y != x.year()) {
-                            out.extend(recurrence_span(tz, y, x, extra));
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The outcome of comparing two floor timelines minute by minute.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Comparison {
-    /// Grid minutes compared (judged).
-    pub compared: i64,
-    /// Grid minutes excluded as not judged, per reason.
-    pub excluded: Vec<(NotJudged, i64)>,
-    /// Judged grid minutes on which the floors differ.
-    pub differing: i64,
-    /// The first judged minute that differs: `(instant, expected, actual)`.
-    pub first_difference: Option<(DateTime<Utc>, u32, u32)>,
-}
-
-impl Comparison {
-    /// Total excluded minutes.
-    pub fn excluded_total(&self) -> i64 {
-        self.excluded.iter().map(|(_, n)| n).sum()
-    }
-}
-
-/// Compares `expected` and `actual` (contiguous pieces over `[from, to)`) at every grid
-/// minute `from + k·1min`, skipping minutes inside `excluded` spans. Works on the
-/// pieces' boundaries, not minute by minute.
-pub fn compare(
-    expected: &[Piece],
-    actual: &[Piece],
-    excluded: &[Span],
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Comparison {
-    let mut cuts: Vec<DateTime<Utc>> = vec![from, to];
-    for p in expected.iter().chain(actual) {
-        cuts.push(p.0);
-        cuts.push(p.1);
-    }
-    for s in excluded {
-        cuts.push(s.start);
-        cuts.push(s.end);
-    }
-    cuts.retain(|t| *t >= from && *t <= to);
-    cuts.sort();
-    cuts.dedup();
-    let grid = |t: DateTime<Utc>| -> i64 { ((t - from).num_seconds() + 59).div_euclid(60) };
-    let floor_in = |ps: &[Piece], t: DateTime<Utc>| -> Option<u32> {
-        let i = ps.partition_point(|p| p.1 <= t);
-        ps.get(i).filter(|p| p.0 <= t).map(|p| p.2)
-    };
-    let mut cmp = Comparison::default();
-    let mut per_reason: std::collections::BTreeMap<NotJudged, i64> = Default::default();
-    for w in cuts.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        let n = grid(b) - grid(a);
-        if n <= 0 {
-            continue;
-        }
-        if let Some(s) = excluded.iter().find(|s| s.start <= a && b <= s.end) {
-            *per_reason.entry(s.reason).or_insert(0) += n;
-            continue;
-        }
-        cmp.compared += n;
-        let (x, y) = (floor_in(expected, a), floor_in(actual, a));
-        if x != y {
-            cmp.differing += n;
-            if cmp.first_difference.is_none() {
-                let first_minute = from + Duration::minutes(grid(a));
-                cmp.first_difference = Some((first_minute, x.unwrap_or(0), y.unwrap_or(0)));
-            }
-        }
-    }
-    cmp.excluded = per_reason.into_iter().collect();
-    cmp
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::model::{
-        Alerts, App, Blackout, EntryKind, Events, Floor, Hours, KedaVersion, MonthDay,
+        Alerts, App, Blackout, DateRange, EntryKind, Events, Floor, Hours, KedaVersion, MonthDay,
         PromDuration, Resources, TerritoryWorkload, Weekdays, Workload,
     };
 
@@ -1043,26 +642,5 @@ mod tests {
         );
         assert_eq!(c[0].at, utc("2026-03-29T01:00:00Z"));
         assert!(c.iter().all(OffsetChange::is_hour_aligned));
-    }
-
-    #[test]
-    fn compare_counts_grid_minutes() {
-        let (a, b, c) = (
-            utc("2026-01-01T00:00:00Z"),
-            utc("2026-01-01T01:00:00Z"),
-            utc("2026-01-01T02:00:00Z"),
-        );
-        let x = vec![(a, c, 1)];
-        let y = vec![(a, b, 1), (b, c, 2)];
-        let r = compare(&x, &y, &[], a, c);
-        assert_eq!((r.compared, r.differing), (120, 60));
-        assert_eq!(r.first_difference, Some((b, 1, 2)));
-        let ex = [Span {
-            start: b,
-            end: c,
-            reason: NotJudged::DstEdge,
-        }];
-        let r = compare(&x, &y, &ex, a, c);
-        assert_eq!((r.compared, r.differing, r.excluded_total()), (60, 0, 60));
     }
 }
