@@ -48,7 +48,7 @@ fn oktoberfest_sets_de_queries_to_6() {
         .iter()
         .all(|t| t.entry_kind == "season" && t.entry_id == "oktoberfest"));
 
-    let text = commands::explain::run(
+    let text = commands::explain::output(
         &model,
         &schedule,
         &explain_args("2026-10-03T09:15", Some("DE"), None),
@@ -83,7 +83,7 @@ fn off_season_is_base_min_and_an_offset_means_one_instant() {
         assert_eq!(d.floor, d.min);
         assert_eq!(d.instant, "2026-08-03T07:15:00Z");
     }
-    let json = commands::explain::run(
+    let json = commands::explain::output(
         &model,
         &schedule,
         &ExplainArgs {
@@ -103,7 +103,7 @@ fn off_season_is_base_min_and_an_offset_means_one_instant() {
 #[test]
 fn unknown_names_and_bad_instants_are_usage_errors() {
     let (model, schedule) = default_config();
-    let err = commands::explain::run(
+    let err = commands::explain::output(
         &model,
         &schedule,
         &explain_args("2026-10-03T09:15", Some("DR"), None),
@@ -111,7 +111,7 @@ fn unknown_names_and_bad_instants_are_usage_errors() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("did you mean `DE`"), "{err}");
-    let err = commands::explain::run(
+    let err = commands::explain::output(
         &model,
         &schedule,
         &explain_args("2026-10-03T09:15", None, Some("querys")),
@@ -120,7 +120,8 @@ fn unknown_names_and_bad_instants_are_usage_errors() {
     .to_string();
     assert!(err.contains("did you mean `queries`"), "{err}");
     assert!(
-        commands::explain::run(&model, &schedule, &explain_args("tomorrow", None, None)).is_err()
+        commands::explain::output(&model, &schedule, &explain_args("tomorrow", None, None))
+            .is_err()
     );
 }
 
@@ -191,7 +192,7 @@ fn plan_2026_saves_and_flags_capacity_risk() {
     let busier_plan = planning::plan(&busier, &schedule, "2026-01-01", "2026-12-31").unwrap();
     assert_eq!(at_c(&busier_plan), 708.0);
 
-    let text = commands::plan::run(
+    let text = commands::plan::output(
         &model,
         &schedule,
         &PlanArgs {

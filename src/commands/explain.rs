@@ -7,15 +7,19 @@ use crate::report::{explain, ReportError};
 use crate::schedule::Schedule;
 
 /// Loads, compiles and explains.
-pub fn main(input: &InputArgs, args: &ExplainArgs) -> ExitStatus {
+pub fn run(input: &InputArgs, args: &ExplainArgs) -> ExitStatus {
     with_model(input, |l| {
         let schedule = crate::schedule::compile::compile(&l.model);
-        run(&l.model, &schedule, args)
+        output(&l.model, &schedule, args)
     })
 }
 
 /// The explanation in the requested format.
-pub fn run(model: &Model, schedule: &Schedule, args: &ExplainArgs) -> Result<String, ReportError> {
+pub fn output(
+    model: &Model,
+    schedule: &Schedule,
+    args: &ExplainArgs,
+) -> Result<String, ReportError> {
     let report = explain::explain(
         model,
         schedule,

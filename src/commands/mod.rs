@@ -1,13 +1,14 @@
-//! The subcommands: each reads its arguments ([`crate::cli`]), runs the stages it needs
-//! and ends with an [`ExitStatus`].
+//! The subcommands, one file each: each reads its arguments ([`crate::cli`]), runs the
+//! stages it needs and ends with an [`ExitStatus`]. The binary (`main.rs`) parses the
+//! command line and picks the subcommand; this module holds what they share: the exit
+//! status, writing to stdout, and loading the input with its diagnostics.
 //!
 //! Exit codes (all subcommands): 0 success / no drift, 1 drift (`render --check`) or a
 //! failed expectation, 2 invalid input or usage, 3 an internal error (a bug in scalegen).
 
-use crate::cli::{Cli, Command, InputArgs};
+use crate::cli::InputArgs;
 use crate::config::validate::{Loaded, Options};
 use crate::report::ReportError;
-use clap::Parser;
 use std::process::ExitCode;
 
 /// `println!` through [`emit`].
@@ -41,36 +42,6 @@ pub enum ExitStatus {
 impl From<ExitStatus> for ExitCode {
     fn from(status: ExitStatus) -> ExitCode {
         ExitCode::from(status as u8)
-    }
-}
-
-/// Entry point of the binary: parses the command line and runs the subcommand.
-pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() {
-                ExitStatus::InvalidInput
-            } else {
-                ExitStatus::Success
-            }
-            .into();
-        }
-    };
-    run(cli.command).into()
-}
-
-/// Runs one subcommand.
-pub fn run(command: Command) -> ExitStatus {
-    match command {
-        Command::Render { input, out, check } => render::run(&input, &out, check),
-        Command::Validate { input, today } => validate::run(&input, today.as_deref()),
-        Command::Explain { input, args } => explain::main(&input, &args),
-        Command::Plan { input, args } => plan::main(&input, &args),
-        Command::Init { dir } => init::run(&dir),
-        Command::Schema => schema::run(),
-        Command::Completions { shell } => completions::run(shell),
     }
 }
 

@@ -9,15 +9,15 @@ use crate::schedule::Schedule;
 use std::fmt::Write as _;
 
 /// Loads, compiles and plans.
-pub fn main(input: &InputArgs, args: &PlanArgs) -> ExitStatus {
+pub fn run(input: &InputArgs, args: &PlanArgs) -> ExitStatus {
     with_model(input, |l| {
         let schedule = crate::schedule::compile::compile(&l.model);
-        run(&l.model, &schedule, args)
+        output(&l.model, &schedule, args)
     })
 }
 
 /// The plan in the requested format (and the chart written to `--svg`).
-pub fn run(model: &Model, schedule: &Schedule, args: &PlanArgs) -> Result<String, ReportError> {
+pub fn output(model: &Model, schedule: &Schedule, args: &PlanArgs) -> Result<String, ReportError> {
     let plan = plan::plan(model, schedule, &args.from, &args.to)?;
     if let Some(path) = &args.svg {
         fs_err::write(path, plan::svg::svg(model, &plan))
@@ -54,16 +54,16 @@ mod tests {
             format,
             svg: None,
         };
-        let text1 = run(&m, &s, &args(PlanFormat::Text)).unwrap();
-        assert_eq!(text1, run(&m, &s, &args(PlanFormat::Text)).unwrap());
+        let text1 = output(&m, &s, &args(PlanFormat::Text)).unwrap();
+        assert_eq!(text1, output(&m, &s, &args(PlanFormat::Text)).unwrap());
         assert!(
             text1.contains("floor 6  2026-09-01 08:00 → 2026-09-02 20:00  2 windows 08:00–20:00"),
             "{text1}"
         );
         let json: serde_json::Value =
-            serde_json::from_str(&run(&m, &s, &args(PlanFormat::Json)).unwrap()).unwrap();
+            serde_json::from_str(&output(&m, &s, &args(PlanFormat::Json)).unwrap()).unwrap();
         assert_eq!(json["deployments"].as_array().unwrap().len(), 6);
-        let csv = run(&m, &s, &args(PlanFormat::Csv)).unwrap();
+        let csv = output(&m, &s, &args(PlanFormat::Csv)).unwrap();
         let header = csv.lines().next().unwrap();
         assert!(header.starts_with("deployment,territory,workload,start,end"));
         assert!(
@@ -88,9 +88,9 @@ mod tests {
             format: PlanFormat::Text,
             svg: Some(path.clone()),
         };
-        run(&m, &s, &args).unwrap();
+        output(&m, &s, &args).unwrap();
         let first = std::fs::read(&path).unwrap();
-        run(&m, &s, &args).unwrap();
+        output(&m, &s, &args).unwrap();
         assert_eq!(first, std::fs::read(&path).unwrap());
         let text = String::from_utf8(first).unwrap();
         assert!(text.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
@@ -99,7 +99,7 @@ mod tests {
             svg: Some(dir.path().join("missing/dir/plan.svg")),
             ..args
         };
-        let err = run(&m, &s, &bad).unwrap_err().to_string();
+        let err = output(&m, &s, &bad).unwrap_err().to_string();
         assert!(err.contains("missing/dir/plan.svg"), "{err}");
     }
 }

@@ -1,15 +1,12 @@
 //! Calendar files: seasons, campaigns and blackouts, each on its own (SPEC §2.2).
 
-use super::Validator;
+use super::{IdSeen, Validator};
 use crate::config::model::*;
 use crate::config::parse::{self, Parsed, RawCalendarFile, SStr, Seg};
 use crate::config::values::*;
-use crate::diag::{did_you_mean, Closeness, Diagnostic, Location};
+use crate::diag::{did_you_mean, Closeness, Diagnostic};
 use std::collections::BTreeMap;
 use toml::Spanned;
-
-/// Where an id was first defined, for duplicate-id notes.
-pub(super) type IdSeen = BTreeMap<String, Location>;
 
 impl Validator {
     pub(super) fn calendar_file(

@@ -247,7 +247,7 @@ pub(super) fn placeholder_events() -> Events {
 }
 
 /// The defaults of `[alerts]` (SPEC §2.3).
-pub fn default_alerts() -> Alerts {
+pub(super) fn default_alerts() -> Alerts {
     Alerts {
         emergency_p95_ms: 500,
         notify_queue_warning: 0.70,

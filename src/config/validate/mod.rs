@@ -7,17 +7,13 @@
 mod calendars;
 mod checks;
 mod events;
-mod rules;
+pub mod rules;
 mod territories;
-
-pub use events::default_alerts;
-pub use rules::{check_expressible, Inexpressible};
 
 use crate::config::load::{self, Sources};
 use crate::config::model::Model;
 use crate::config::parse::{self, Parsed, RawCalendarFile};
 use crate::diag::{has_errors, Diagnostic, Location, SourceMap};
-use calendars::IdSeen;
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -132,6 +128,10 @@ pub fn validate_sources(sources: &Sources, options: Options) -> Result<Loaded, F
     }
 }
 
+/// Where an id was first defined, for duplicate-id notes.
+type IdSeen = BTreeMap<String, Location>;
+
+/// The state of one validation run: the diagnostics so far and where things are written.
 struct Validator {
     diags: Vec<Diagnostic>,
     options: Options,
@@ -165,17 +165,7 @@ impl Validator {
         let mut model = base.filter(|_| complete)?;
         model.entries = entries;
         model.blackouts = blackouts;
-        for problem in rules::check_expressible(&model) {
-            let at = self
-                .places
-                .get(&("days", problem.entry_id.clone()))
-                .cloned()
-                .unwrap_or(Location {
-                    file: String::new(),
-                    span: 0..0,
-                });
-            self.error(problem.message, at).help = Some(problem.help);
-        }
+        self.report_inexpressible(&model);
         self.warn_past_entries(&model);
         self.warn_dst_edges(&model);
         Some(model)

@@ -10,6 +10,21 @@ use crate::diag::{Diagnostic, Location};
 use chrono::{Datelike, NaiveDate};
 
 impl Validator {
+    /// Reports every entry [`check_expressible`] finds, at the entry's `days`.
+    pub(super) fn report_inexpressible(&mut self, model: &Model) {
+        for problem in check_expressible(model) {
+            let at = self
+                .places
+                .get(&("days", problem.entry_id.clone()))
+                .cloned()
+                .unwrap_or(Location {
+                    file: String::new(),
+                    span: 0..0,
+                });
+            self.error(problem.message, at).help = Some(problem.help);
+        }
+    }
+
     /// SPEC §2.2: weekday filters on recurring seasons need whole months, same-day hours
     /// and no blackout that removes only part of those months.
     pub(super) fn check_days_filters(

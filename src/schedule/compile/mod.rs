@@ -506,7 +506,7 @@ fn expiries(model: &Model) -> Vec<Expiry> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::validate::check_expressible;
+    use crate::config::validate::rules::check_expressible;
 
     const TERRITORIES: &str = r#"
 [app]
