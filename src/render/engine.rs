@@ -1,7 +1,9 @@
 //! The minijinja environment every artefact is rendered with.
 //!
-//! Templates live in `templates/` and are embedded into the binary at build time
-//! (`build.rs`). Escaping follows the target language and is chosen by the
+//! Templates live in `templates/`, laid out like the output directory
+//! (`templates/keda/scaledobject.yaml.j2` renders `keda/*.yaml`), with the macros several
+//! templates share in `templates/macros.j2`; they are embedded into the binary at build
+//! time (`build.rs`). Escaping follows the target language and is chosen by the
 //! template's extension, so a template author cannot forget it:
 //!
 //! | extension  | `{{ value }}` of a string becomes                                  |
@@ -243,6 +245,37 @@ mod tests {
         assert_eq!(err.template, "broken.yaml.j2");
         assert_eq!(err.file, "x/broken.yaml");
         assert!(err.to_string().contains("does not parse"), "{err}");
+    }
+
+    #[test]
+    fn shared_macros_escape_for_the_calling_template() {
+        let model = default_model();
+        let schedule = Schedule::default();
+        let mut env = environment();
+        env.add_template(
+            "t.yaml.j2",
+            "{% from \"macros.j2\" import object_labels %}labels:\n  {{ object_labels(labels)|indent(2) }}",
+        )
+        .unwrap();
+        let r = Renderer {
+            env,
+            model: &model,
+            schedule: &schedule,
+        };
+        let labels = serde_json::json!({"app": "a: b", "workload": "w", "territory": "DE"});
+        let file = r
+            .file(
+                "t.yaml.j2",
+                serde_json::json!({ "labels": labels }),
+                "t.yaml",
+                false,
+            )
+            .unwrap();
+        assert!(
+            file.contents.contains("app.kubernetes.io/name: \"a: b\""),
+            "{}",
+            file.contents
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
             let bounds = territory
                 .workload(&workload.name)
                 .ok_or_else(|| RenderError {
-                    template: "scaledobject.yaml.j2".to_string(),
+                    template: "keda/scaledobject.yaml.j2".to_string(),
                     file: format!("keda/{name}.yaml"),
                     message: format!(
                         "territory {} has no bounds for workload {}",
@@ -38,14 +38,14 @@ pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
                 name: &name,
             };
             files.push(r.file(
-                "deployment.yaml.j2",
+                "deployments/deployment.yaml.j2",
                 deployment_context(&target),
                 &format!("deployments/{name}.yaml"),
                 true,
             )?);
             let schedule = r.schedule.deployment(&territory.code, &workload.name);
             files.push(r.file(
-                "scaledobject.yaml.j2",
+                "keda/scaledobject.yaml.j2",
                 scaledobject_context(&target, schedule),
                 &format!("keda/{name}.yaml"),
                 true,
@@ -58,7 +58,7 @@ pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
         app: &model.app.name,
     };
     files.push(r.file(
-        "podmonitor.yaml.j2",
+        "monitoring/podmonitor.yaml.j2",
         podmonitor,
         "monitoring/podmonitor.yaml",
         true,

@@ -18,7 +18,7 @@ use crate::render::file::{RenderError, RenderedFile};
 use serde::Serialize;
 
 /// Template of the migration.
-const TEMPLATE: &str = "migration.sql.j2";
+const TEMPLATE: &str = "db/listener_and_journal.sql.j2";
 
 /// Path of the migration under `--out` for `migration_version`.
 pub fn file_path(migration_version: u32) -> String {

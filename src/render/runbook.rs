@@ -31,7 +31,7 @@ pub const RUNBOOK_FILE: &str = "docs/runbook-seasonal.md";
 pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
     let ctx = context(r.model, r.schedule);
     Ok(vec![r.file(
-        "runbook-seasonal.md.j2",
+        "docs/runbook-seasonal.md.j2",
         ctx,
         RUNBOOK_FILE,
         false,

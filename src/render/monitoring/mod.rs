@@ -47,21 +47,26 @@ pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
     };
     let tests = promtool::test_file(&groups, RULE_FILE);
     Ok(vec![
-        r.file("prometheusrule-scaling.yaml.j2", rules, RULE_FILE, true)?,
         r.file(
-            "prometheusrule-scaling.test.yaml.j2",
+            "monitoring/prometheusrule-scaling.yaml.j2",
+            rules,
+            RULE_FILE,
+            true,
+        )?,
+        r.file(
+            "monitoring/prometheusrule-scaling.test.yaml.j2",
             tests,
             TEST_FILE,
             false,
         )?,
         r.file(
-            "postgres-exporter-queries.yaml.j2",
+            "monitoring/postgres-exporter-queries.yaml.j2",
             exporter::exporter_queries(),
             EXPORTER_FILE,
             false,
         )?,
         r.file(
-            "grafana-dashboard.yaml.j2",
+            "monitoring/grafana-dashboard.yaml.j2",
             dashboard::context(r.model),
             DASHBOARD_FILE,
             true,
