@@ -6,8 +6,9 @@
 //! Every test gets its own database; roles are cluster-wide, so test roles carry the
 //! database name.
 
-#[path = "support/pg.rs"]
-mod pg;
+mod support;
+
+use support::pg;
 
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
@@ -17,7 +18,6 @@ use scalegen::render::engine::Renderer;
 use scalegen::schedule::Schedule;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
@@ -94,17 +94,13 @@ critical_threshold = {critical_threshold}
 }
 
 fn model_of(cfg: &Cfg) -> Model {
-    scalegen::config::validate::model_from_strs(&config_toml(cfg), &[])
-        .unwrap_or_else(|e| panic!("test configuration is invalid:\n{e}"))
+    support::model(&config_toml(cfg), &[])
 }
 
 /// The FreshFoodz default configuration shipped at the repository root. The migration
 /// reads no calendar, so the calendars are left out: a calendar edit cannot break these tests.
 fn default_model() -> Model {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("territories.toml");
-    let text = std::fs::read_to_string(&path).expect("read territories.toml");
-    scalegen::config::validate::model_from_strs(&text, &[])
-        .unwrap_or_else(|e| panic!("default territories.toml is invalid:\n{e}"))
+    support::model(&support::default_sources().0, &[])
 }
 
 /// The rendered migration of `model`: (path, contents).
@@ -342,19 +338,6 @@ fn fingerprint(client: &mut Client) -> Vec<String> {
 // ---------------------------------------------------------------------------------------
 // The rendered text
 // ---------------------------------------------------------------------------------------
-
-#[test]
-fn default_migration_snapshot() {
-    let (path, sql) = render(&default_model());
-    assert_eq!(path, "db/V226__listener_and_journal.sql");
-    insta::with_settings!({
-        snapshot_path => "../snapshots",
-        prepend_module_to_snapshot => false,
-        omit_expression => true,
-    }, {
-        insta::assert_snapshot!("migration_default_sql", sql);
-    });
-}
 
 #[test]
 fn migration_is_plain_sql_for_flyway() {

@@ -2,36 +2,12 @@
 //! equals the brute-force one (every minute) over whole years, in zones whose DST
 //! makes robfig's `Next` irregular, and its sentinel never has to step in.
 
-use chrono::{DateTime, Utc};
-use scalegen::config::model::EntryKind;
+use crate::support::{deployment_schedule, utc as at};
 use scalegen::schedule::keda::{self, Evaluator};
-use scalegen::schedule::{CronTrigger, DeploymentSchedule};
+use scalegen::schedule::DeploymentSchedule;
 
 fn schedule(tz: &str, triggers: &[(&str, &str, u32)]) -> DeploymentSchedule {
-    DeploymentSchedule {
-        territory: "XX".into(),
-        workload: "w".into(),
-        name: format!("app-w-{tz}"),
-        timezone: tz.into(),
-        min: 1,
-        max: 8,
-        triggers: triggers
-            .iter()
-            .enumerate()
-            .map(|(i, &(start, end, desired))| CronTrigger {
-                name: format!("season-x-{}", i + 1),
-                start: start.into(),
-                end: end.into(),
-                desired_replicas: desired,
-                entry_kind: EntryKind::Season,
-                entry_id: "x".into(),
-            })
-            .collect(),
-    }
-}
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    deployment_schedule(&format!("app-w-{tz}"), tz, (1, 8), triggers)
 }
 
 /// Triggers that fire near local 00:00–04:00 (where DST shifts happen), across the

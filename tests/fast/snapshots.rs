@@ -5,19 +5,11 @@
 //! module adds gets its snapshot without touching this file. Review changes with
 //! `cargo insta review`.
 
+use crate::support::render_default;
 use scalegen::render::file::RenderedFile;
-use scalegen::render::render_all;
-use std::path::Path;
 
 fn default_render() -> Vec<RenderedFile> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let loaded = scalegen::config::validate::load_model(
-        &root.join("territories.toml"),
-        &root.join("calendars"),
-    )
-    .unwrap_or_else(|f| panic!("default config is invalid:\n{}", f.render()));
-    let schedule = scalegen::schedule::compile::compile(&loaded.model);
-    render_all(&loaded.model, &schedule).unwrap_or_else(|e| panic!("{e}"))
+    render_default().2
 }
 
 /// `deployments/freshplan-api-queries-de.yaml` → `deployments__freshplan-api-queries-de.yaml`.
@@ -31,7 +23,7 @@ fn every_rendered_file_matches_its_snapshot() {
     assert!(!files.is_empty());
     for file in &files {
         insta::with_settings!({
-            snapshot_path => "../snapshots",
+            snapshot_path => "../../snapshots",
             prepend_module_to_snapshot => false,
             description => file.path.as_str(),
             omit_expression => true,

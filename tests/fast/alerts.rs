@@ -7,71 +7,21 @@
 //! rule file whose threshold was tampered with and expects promtool's unit tests to fail:
 //! the generated tests really look at the thresholds.
 
+use crate::support::{
+    default_sources, file, has_tool, model, render, render_default, validate_manifests,
+    write_files, yaml_documents,
+};
 use scalegen::config::model::Model;
 use scalegen::render::file::RenderedFile;
 use scalegen::render::monitoring::{self, catalog, exporter};
-use scalegen::render::render_all;
 use scalegen::schedule::Schedule;
-use serde::Deserialize;
 use serde_yaml::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn default_sources() -> (String, Vec<(String, String)>) {
-    let territories = std::fs::read_to_string(root().join("territories.toml")).unwrap();
-    let mut calendars: Vec<(String, String)> = std::fs::read_dir(root().join("calendars"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read_to_string(&p).unwrap(),
-            )
-        })
-        .collect();
-    calendars.sort();
-    (territories, calendars)
-}
-
-fn model(territories: &str, calendars: &[(String, String)]) -> Model {
-    let cals: Vec<(&str, &str)> = calendars
-        .iter()
-        .map(|(n, t)| (n.as_str(), t.as_str()))
-        .collect();
-    scalegen::config::validate::model_from_strs(territories, &cals)
-        .unwrap_or_else(|e| panic!("config is invalid:\n{e}"))
-}
-
-fn render(model: &Model) -> (Schedule, Vec<RenderedFile>) {
-    let schedule = scalegen::schedule::compile::compile(model);
-    let files = render_all(model, &schedule).unwrap_or_else(|e| panic!("{e}"));
-    (schedule, files)
-}
-
-fn render_default() -> (Model, Schedule, Vec<RenderedFile>) {
-    let (t, c) = default_sources();
-    let m = model(&t, &c);
-    let (s, f) = render(&m);
-    (m, s, f)
-}
-
-fn file<'a>(files: &'a [RenderedFile], path: &str) -> &'a RenderedFile {
-    files
-        .iter()
-        .find(|f| f.path == path)
-        .unwrap_or_else(|| panic!("{path} is not rendered"))
-}
-
 fn yaml(text: &str) -> Value {
-    let docs: Vec<Value> = serde_yaml::Deserializer::from_str(text)
-        .map(|d| Value::deserialize(d).expect("rendered YAML parses"))
-        .collect();
+    let docs = yaml_documents(text);
     assert_eq!(docs.len(), 1, "one YAML document");
     docs.into_iter().next().unwrap()
 }
@@ -577,37 +527,16 @@ fn firing_tests_expect_the_expanded_annotations() {
 
 /// `check-rules.sh` when the shared checker, promtool and node are all there.
 fn check_rules() -> Option<PathBuf> {
-    let script = root().join("../shared/tools/validate-manifests/check-rules.sh");
-    if !script.exists() {
-        println!("skipped: {} not found", script.display());
-        return None;
-    }
-    let has = |tool: &str| {
-        Command::new("sh")
-            .arg("-c")
-            .arg(format!("command -v {tool}"))
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if std::env::var_os("PROMTOOL").is_none() && !has("promtool") {
+    let script = validate_manifests("check-rules.sh")?;
+    if std::env::var_os("PROMTOOL").is_none() && !has_tool("promtool") {
         println!("skipped: promtool not installed (apt-get install prometheus)");
         return None;
     }
-    if !has("node") {
+    if !has_tool("node") {
         println!("skipped: node not installed (check-rules.sh needs it)");
         return None;
     }
     Some(script)
-}
-
-fn write_out(files: &[RenderedFile]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for f in files {
-        let path = dir.path().join(&f.path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, &f.contents).unwrap();
-    }
-    dir
 }
 
 /// Runs check-rules.sh; `(success, output)`.
@@ -626,7 +555,7 @@ fn run_check(script: &Path, args: &[&Path]) -> (bool, String) {
 }
 
 fn promtool_passes(label: &str, files: &[RenderedFile], script: &Path) {
-    let dir = write_out(files);
+    let dir = write_files(files);
     let rules = dir.path().join(monitoring::RULE_FILE);
     let tests = dir.path().join(monitoring::TEST_FILE);
     let (ok, out) = run_check(script, &[&rules]);
@@ -653,7 +582,7 @@ fn promtool_tests_catch_a_tampered_threshold() {
         return;
     };
     let (_, _, files) = render_default();
-    let dir = write_out(&files);
+    let dir = write_files(&files);
     let rule_path = dir.path().join(monitoring::RULE_FILE);
     let original = std::fs::read_to_string(&rule_path).unwrap();
     // 1 ms off the DE queries target, a `>=` instead of `>`, and 1 % off an idle limit.
@@ -750,16 +679,10 @@ fn dashboard_json_survives_any_display_name() {
 
 #[test]
 fn monitoring_manifests_validate_against_upstream_schemas() {
-    let script = root().join("../shared/tools/validate-manifests/run.sh");
-    if !script.exists() {
-        println!("skipped: {} not found", script.display());
+    let Some(script) = validate_manifests("run.sh") else {
         return;
-    }
-    let has_node = Command::new("sh")
-        .args(["-c", "command -v node && command -v npm"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_node {
+    };
+    if !(has_tool("node") && has_tool("npm")) {
         println!("skipped: node/npm not installed (run.sh needs them)");
         return;
     }
@@ -768,7 +691,7 @@ fn monitoring_manifests_validate_against_upstream_schemas() {
         ("odd", odd().2),
         ("plain", plain().2),
     ] {
-        let dir = write_out(&files);
+        let dir = write_files(&files);
         let out = Command::new(&script)
             .arg(dir.path().join(monitoring::RULE_FILE))
             .arg(dir.path().join(monitoring::DASHBOARD_FILE))

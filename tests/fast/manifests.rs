@@ -2,45 +2,13 @@
 //! configuration: what every Deployment, Service, PodDisruptionBudget, ScaledObject and the
 //! PodMonitor must say, read back from the rendered YAML rather than from the templates.
 
+use crate::support::{
+    default_model, file, render_default, render_schedule as render, yaml_documents as documents,
+};
 use scalegen::config::model::{EntryKind, Model};
 use scalegen::render::file::RenderedFile;
-use scalegen::render::render_all;
 use scalegen::schedule::{CronTrigger, DeploymentSchedule, Schedule};
-use serde::Deserialize;
 use serde_yaml::Value;
-use std::path::Path;
-
-fn default_model() -> Model {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    scalegen::config::validate::load_model(&root.join("territories.toml"), &root.join("calendars"))
-        .unwrap_or_else(|f| panic!("default config is invalid:\n{}", f.render()))
-        .model
-}
-
-fn render(model: &Model, schedule: &Schedule) -> Vec<RenderedFile> {
-    render_all(model, schedule).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn render_default() -> (Model, Schedule, Vec<RenderedFile>) {
-    let model = default_model();
-    let schedule = scalegen::schedule::compile::compile(&model);
-    let files = render(&model, &schedule);
-    (model, schedule, files)
-}
-
-fn documents(text: &str) -> Vec<Value> {
-    serde_yaml::Deserializer::from_str(text)
-        .map(|d| Value::deserialize(d).expect("rendered YAML parses"))
-        .filter(|v| !v.is_null())
-        .collect()
-}
-
-fn file<'a>(files: &'a [RenderedFile], path: &str) -> &'a RenderedFile {
-    files
-        .iter()
-        .find(|f| f.path == path)
-        .unwrap_or_else(|| panic!("{path} is not rendered"))
-}
 
 /// `v[a][b]…`, panicking with the path when a key is missing.
 fn at<'a>(v: &'a Value, path: &str) -> &'a Value {

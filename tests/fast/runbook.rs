@@ -3,65 +3,32 @@
 //! display names contain, and a threshold changed in the config changes the alert, its
 //! promtool tests and the runbook together.
 
-use scalegen::config::model::Model;
+use crate::support::{self, default_sources, file, model};
 use scalegen::render::file::RenderedFile;
 use scalegen::render::monitoring::{self, catalog};
-use scalegen::render::render_all;
 use scalegen::render::runbook::RUNBOOK_FILE;
 use serde::Deserialize;
 use serde_yaml::Value;
 use std::collections::BTreeSet;
-use std::path::Path;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn default_territories() -> String {
-    std::fs::read_to_string(root().join("territories.toml")).unwrap()
+    default_sources().0
 }
 
 fn default_calendars() -> Vec<(String, String)> {
-    let mut calendars: Vec<(String, String)> = std::fs::read_dir(root().join("calendars"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read_to_string(&p).unwrap(),
-            )
-        })
-        .collect();
-    calendars.sort();
-    calendars
-}
-
-fn model(territories: &str, calendars: &[(String, String)]) -> Model {
-    let cals: Vec<(&str, &str)> = calendars
-        .iter()
-        .map(|(n, t)| (n.as_str(), t.as_str()))
-        .collect();
-    scalegen::config::validate::model_from_strs(territories, &cals)
-        .unwrap_or_else(|e| panic!("config is invalid:\n{e}"))
+    default_sources().1
 }
 
 fn render(territories: &str, calendars: &[(String, String)]) -> Vec<RenderedFile> {
-    let m = model(territories, calendars);
-    let schedule = scalegen::schedule::compile::compile(&m);
-    render_all(&m, &schedule).unwrap_or_else(|e| panic!("{e}"))
+    support::render(&model(territories, calendars)).1
 }
 
 fn render_default() -> Vec<RenderedFile> {
-    render(&default_territories(), &default_calendars())
+    support::render_default().2
 }
 
 fn contents<'a>(files: &'a [RenderedFile], path: &str) -> &'a str {
-    &files
-        .iter()
-        .find(|f| f.path == path)
-        .unwrap_or_else(|| panic!("{path} is not rendered"))
-        .contents
+    &file(files, path).contents
 }
 
 fn runbook(files: &[RenderedFile]) -> &str {

@@ -1,23 +1,19 @@
 //! `explain` and `plan` on the default FreshFoodz configuration (territories.toml and
 //! calendars/ at the repository root), compiled by `compile`, evaluated by `keda`.
 
-use std::path::Path;
-
+use crate::support::default_model;
 use scalegen::cli::{ExplainArgs, ExplainFormat, PlanArgs, PlanFormat};
 use scalegen::commands;
 use scalegen::config::model::Model;
-use scalegen::config::validate::load_model;
 use scalegen::report::explain::{self, FloorSource};
 use scalegen::report::plan as planning;
 use scalegen::schedule::compile::compile;
 use scalegen::schedule::Schedule;
 
 fn default_config() -> (Model, Schedule) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let loaded = load_model(&root.join("territories.toml"), &root.join("calendars"))
-        .unwrap_or_else(|f| panic!("default config is valid:\n{}", f.render()));
-    let schedule = compile(&loaded.model);
-    (loaded.model, schedule)
+    let model = default_model();
+    let schedule = compile(&model);
+    (model, schedule)
 }
 
 fn explain_args(at: &str, territory: Option<&str>, workload: Option<&str>) -> ExplainArgs {
