@@ -4,7 +4,7 @@
 //! `runbook`, `migration`) contributes its files through the [`engine::Renderer`], and the
 //! kustomization listing them comes last. Nothing is written here. Each file gets
 //! scalegen's generated-file header, and every YAML file is parsed back before it is
-//! accepted ([`file`]), so a template bug surfaces as an internal error naming the
+//! accepted ([`mod@file`]), so a template bug surfaces as an internal error naming the
 //! template and file instead of as a broken manifest on disk.
 //!
 //! The artefact modules import the engine, the file type and the PromQL builder, never

@@ -10,7 +10,7 @@
 //!
 //! Escaping: the template is `.md.j2`, so every plain string is Markdown-escaped on the
 //! way out. Tables, code spans and code blocks are built here instead (aligned columns,
-//! cells escaped with [`cell`], code only from validated identifiers) and handed over as
+//! cells escaped with `cell`, code only from validated identifiers) and handed over as
 //! safe values.
 
 use crate::config::model::{DateRange, Entry, Hours, Model, Territory, Weekdays};

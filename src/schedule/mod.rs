@@ -1,8 +1,11 @@
-//! The output of the compile stage: KEDA cron triggers per deployment, and the
-//! facts about dated entries that other artefacts need (expiry alerts).
+//! The schedule stage: the calendar as KEDA cron triggers, and what they do.
 //!
-//! `compile` produces a [`Schedule`] from the [`crate::config::model::Model`]; `render`
-//! writes it into ScaledObjects; `keda` evaluates it (explain, plan, tests).
+//! [`compile`] turns the [`crate::config::model::Model`] into a [`Schedule`] (the types
+//! below): cron triggers per deployment, and the facts about dated entries that other
+//! artefacts need (expiry alerts). `render` writes it into ScaledObjects; [`keda`] (on
+//! top of [`cron`], robfig/cron v3 replayed) evaluates it for `explain`, `plan` and the
+//! tests. [`windows`] generates the calendar's windows in real time (SPEC §2.2);
+//! [`mod@reference`] computes the intended floor on its own, for the proofs.
 
 pub mod compile;
 pub mod cron;

@@ -254,7 +254,7 @@ fn start_expr(e: &Entry, tz: Tz, end_days: &str, commas: bool, gaps: &mut GapCac
 }
 
 /// Whether this compiler opens the entry's windows one hour early on days when the start
-/// does not exist ([`start_expr`]): hours start at 01:00 or later and the window is at
+/// does not exist (`start_expr`): hours start at 01:00 or later and the window is at
 /// most 23 hours long, so the extra start never falls inside a window.
 pub fn early_start_applies(e: &Entry) -> bool {
     let len = e.hours.end_offset_minutes() - e.hours.start_minute;
