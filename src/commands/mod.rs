@@ -89,7 +89,12 @@ fn with_model(
     let Some(loaded) = load(input, Options::default()) else {
         return ExitStatus::InvalidInput;
     };
-    match f(&loaded) {
+    finish(f(&loaded))
+}
+
+/// Prints a report, or why it could not be made, and says how the command ends.
+fn finish(report: Result<String, ReportError>) -> ExitStatus {
+    match report {
         Ok(text) => {
             emit(&text);
             ExitStatus::Success
@@ -109,3 +114,18 @@ fn with_model(
 /// The line after every internal error.
 const INTERNAL_NOTE: &str =
     "  = note: this is a bug in scalegen; please report it with your input files";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_exit_3_and_usage_errors_2() {
+        let internal = ReportError::Internal("no compiled cron triggers for DE.queries".into());
+        assert_eq!(finish(Err(internal)), ExitStatus::Internal);
+        assert_eq!(ExitCode::from(ExitStatus::Internal), ExitCode::from(3));
+        let invalid = ReportError::Invalid("unknown territory `XX`".into());
+        assert_eq!(finish(Err(invalid)), ExitStatus::InvalidInput);
+        assert_eq!(ExitCode::from(ExitStatus::InvalidInput), ExitCode::from(2));
+    }
+}

@@ -114,4 +114,17 @@ mod tests {
         let msg = unknown_name("workload", "zzz", &["commands", "queries"]).to_string();
         assert!(!msg.contains("did you mean"), "{msg}");
     }
+
+    #[test]
+    fn a_schedule_that_misses_a_deployment_is_an_internal_error() {
+        let model = crate::config::validate::model_from_strs(
+            crate::config::example::TERRITORIES,
+            crate::config::example::CALENDARS,
+        )
+        .expect("the example is valid");
+        let err = select(&model, &Schedule::default(), Some("DE"), None).unwrap_err();
+        assert!(matches!(err, ReportError::Internal(_)), "{err:?}");
+        let err = select(&model, &Schedule::default(), Some("XX"), None).unwrap_err();
+        assert!(matches!(err, ReportError::Invalid(_)), "{err:?}");
+    }
 }
