@@ -1,9 +1,12 @@
 //! Calendar files: seasons, campaigns and blackouts, each on its own (SPEC §2.2).
 
 use super::{IdSeen, Validator};
-use crate::config::model::*;
+use crate::config::model::{
+    Blackout, DateRange, Entry, EntryKind, Floor, Hours, LoadFactor, Model, TerritoryWorkload,
+    Weekdays,
+};
 use crate::config::parse::{self, Parsed, RawCalendarFile, SStr, Seg};
-use crate::config::values::*;
+use crate::config::values::{is_entry_id, parse_date_text, parse_hours, parse_weekdays, DateText};
 use crate::diag::{did_you_mean, Closeness, Diagnostic};
 use std::collections::BTreeMap;
 use toml::Spanned;

@@ -2,9 +2,9 @@
 //! range, ratios and durations, each reported at the value's span.
 
 use super::Validator;
-use crate::config::model::*;
+use crate::config::model::PromDuration;
 use crate::config::parse::{Parsed, SStr};
-use crate::config::values::*;
+use crate::config::values::{is_forbidden_in_name, parse_duration};
 use toml::Spanned;
 
 impl Validator {

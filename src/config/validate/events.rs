@@ -1,9 +1,9 @@
 //! `[events]` and `[alerts]` of `territories.toml` (SPEC §2.1, §5, §6).
 
 use super::Validator;
-use crate::config::model::*;
+use crate::config::model::{Alerts, Events, PromDuration};
 use crate::config::parse::{self, Parsed, RawTerritoriesFile, SStr, Seg};
-use crate::config::values::*;
+use crate::config::values::{is_channel, is_event_type};
 use crate::diag::{did_you_mean, Closeness, Diagnostic};
 use std::collections::BTreeMap;
 use std::ops::Range;

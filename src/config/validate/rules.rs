@@ -3,8 +3,8 @@
 //! DST changes.
 
 use super::Validator;
-use crate::config::model::*;
-use crate::config::values::*;
+use crate::config::model::{Blackout, DateRange, Entry, Model, MonthDay};
+use crate::config::values::days_in_month;
 use crate::config::zone::{self, Wall};
 use crate::diag::{Diagnostic, Location};
 use chrono::{Datelike, NaiveDate};

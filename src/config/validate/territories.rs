@@ -2,9 +2,15 @@
 
 use super::events::{default_alerts, placeholder_events};
 use super::Validator;
-use crate::config::model::*;
+use crate::config::model::{
+    App, KedaVersion, Model, PromDuration, Region, Resources, Territory, TerritoryWorkload,
+    Workload,
+};
 use crate::config::parse::{self, Parsed, RawTerritoriesFile, SStr, Seg};
-use crate::config::values::*;
+use crate::config::values::{
+    is_dns1035_label, is_dns1123_label, is_region_code, is_territory_code, is_workload_name,
+    parse_keda_version, quantity_value,
+};
 use crate::diag::{did_you_mean, Closeness};
 use std::collections::BTreeMap;
 use std::ops::Range;
