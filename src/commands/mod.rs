@@ -51,7 +51,7 @@ pub(crate) fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
+            std::process::exit(ExitStatus::Success as i32);
         }
         eprintln!("error: cannot write to stdout: {e}");
         std::process::exit(ExitStatus::InvalidInput as i32);
