@@ -352,7 +352,6 @@ fn fingerprint(client: &mut Client) -> Vec<String> {
             AND attrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace)",
         // settings and journal contents
         "SELECT format('settings %s', s) FROM scaling_backpressure_settings s",
-        "SELECT format('config %s', c) FROM scaling_event_config c",
         "SELECT format('journal %s %s %s %s %s %s %s', id, territory, event_type, payload,
                 published_at, attempts, last_error)
            FROM scaling_event_journal",
