@@ -2138,3 +2138,30 @@ fn retention_deletes_only_published_rows_older_than_the_horizon() {
     let (state, _) = db_error(c.query("SELECT scaling_purge_published(interval '0')", &[]));
     assert_eq!(state, SqlState::INSUFFICIENT_PRIVILEGE);
 }
+
+#[test]
+fn stats_lag_ignores_dead_letters_which_count_as_stuck() {
+    let mut db = Db::new("stats_dead");
+    migrate_ok(&mut db.client, &default_migration());
+    let c = &mut db.client;
+    c.batch_execute(
+        "INSERT INTO scaling_event_journal (territory, event_type, payload, created_at, attempts) VALUES
+           ('AT', 'sample.delivered', '{}', now() - interval '1 day', 3),
+           ('CH', 'sample.delivered', '{}', now() - interval '1 day', 3),
+           ('CH', 'sample.delivered', '{}', now() - interval '90 seconds', 2);",
+    )
+    .unwrap();
+    let stats: Vec<(String, i64, f64, i64)> = c
+        .query(
+            "SELECT territory, pending, oldest_pending_seconds, stuck FROM scaling_journal_stats",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(stats[0], ("AT".to_string(), 1, 0.0, 1), "a dead letter is no lag");
+    let (ref t, pending, lag, stuck) = stats[1];
+    assert_eq!((t.as_str(), pending, stuck), ("CH", 2, 1));
+    assert!((90.0..3600.0).contains(&lag), "CH lag {lag} is the deliverable row's");
+}
