@@ -2160,8 +2160,41 @@ fn stats_lag_ignores_dead_letters_which_count_as_stuck() {
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
         .collect();
-    assert_eq!(stats[0], ("AT".to_string(), 1, 0.0, 1), "a dead letter is no lag");
+    assert_eq!(
+        stats[0],
+        ("AT".to_string(), 1, 0.0, 1),
+        "a dead letter is no lag"
+    );
     let (ref t, pending, lag, stuck) = stats[1];
     assert_eq!((t.as_str(), pending, stuck), ("CH", 2, 1));
-    assert!((90.0..3600.0).contains(&lag), "CH lag {lag} is the deliverable row's");
+    assert!(
+        (90.0..3600.0).contains(&lag),
+        "CH lag {lag} is the deliverable row's"
+    );
+}
+
+#[test]
+fn a_missing_settings_row_fails_loudly_until_r_runs_again() {
+    let mut db = Db::new("no_settings");
+    let migration = default_migration();
+    migrate_ok(&mut db.client, &migration);
+    let c = &mut db.client;
+    c.batch_execute("DELETE FROM scaling_backpressure_settings")
+        .unwrap();
+    let (state, message) = db_error(try_publish(
+        c,
+        Some("DE"),
+        Some("credit.checked"),
+        Some("{}"),
+    ));
+    assert_eq!(
+        state,
+        SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+        "{message}"
+    );
+    let (state, _) = db_error(c.query_one("SELECT replay_pending(500)", &[]));
+    assert_eq!(state, SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE);
+    assert_eq!(count(c, "SELECT count(*) FROM scaling_event_journal"), 0);
+    apply_ok(c, &migration.repeatable.1);
+    assert_eq!(publish(c, "DE", "credit.checked", "{}"), "notified");
 }
