@@ -100,35 +100,67 @@ su_sql "SELECT format('INSERT INTO scaling_event_journal (territory, event_type,
 thresholds() { su_sql "UPDATE scaling_backpressure_settings SET journal_threshold = $1, critical_threshold = $2" >/dev/null; }
 fresh_journal() { su_sql "TRUNCATE scaling_event_journal" >/dev/null; }
 
-# events/s of one pgbench run: pgbench_tps SCRIPT CLIENTS [extra pgbench options]
-pgbench_tps() {
-  local script=$1 c=$2
+# Clock ticks of CPU the cluster used so far: the postmaster, its live children and the
+# children it reaped (backends of finished pgbench runs).
+pm_pid=$(head -n 1 "$data/postmaster.pid")
+hz=$(getconf CLK_TCK)
+cluster_ticks() {
+  local t=0 p stat
+  for p in "$pm_pid" $(pgrep -P "$pm_pid"); do
+    stat=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+    set -- $stat
+    t=$((t + ${12} + ${13}))
+    [ "$p" = "$pm_pid" ] && t=$((t + ${14} + ${15}))
+  done
+  echo "$t"
+}
+
+# One pgbench run: pgbench_run SCRIPT CLIENTS [pgbench options] prints "events/s CPU-us/event",
+# the second being the server's CPU time per event (less disturbed by other load than events/s).
+pgbench_run() {
+  local script=$1 c=$2 t0 t1 out
   shift 2
-  "${prio[@]}" "$pgbin/pgbench" -n -M prepared -U bench_publisher -c "$c" -j "$(( c < 2 ? c : 2 ))" -T "$duration" \
-    -f "$script" "$@" bench 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+  t0=$(cluster_ticks)
+  out=$("${prio[@]}" "$pgbin/pgbench" -n -M prepared -U bench_publisher -c "$c" -j "$(( c < 2 ? c : 2 ))" \
+    -T "$duration" -f "$script" "$@" bench 2>/dev/null)
+  t1=$(cluster_ticks)
+  awk -v t0="$t0" -v t1="$t1" -v hz="$hz" '
+    /^number of transactions actually processed/ { n = $NF }
+    /^tps = / { tps = $3 }
+    END { printf "%.0f %.1f\n", tps, (t1 - t0) / hz * 1e6 / n }' <<<"$out"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+max() { awk -v a="$1" -v b="${2:-0}" 'BEGIN { print (a > b) ? a : b }'; }
+min() { awk -v a="$1" -v b="${2:-1e18}" 'BEGIN { print (a < b) ? a : b }'; }
+
+# Runs the bare statement and publish_event alternately $rounds times; prints one table row.
+compare() {
+  local path=$1 c=$2 bare=$3 setup=$4 tps=(0 0) cpu=(1e18 1e18) i r
+  for _ in $(seq "$rounds"); do
+    i=0
+    for script in "$bare" "$work/publish.sql"; do
+      $setup
+      read -r -a r <<<"$(pgbench_run "$script" "$c")"
+      tps[i]=$(max "${r[0]}" "${tps[i]}")
+      cpu[i]=$(min "${r[1]}" "${cpu[i]}")
+      i=$((i + 1))
+    done
+  done
+  printf '%-8s %-8s %10s %14s %6s   %8s %8s %6s\n' "$path" "$c" "${tps[0]}" "${tps[1]}" \
+    "$(ratio "${tps[0]}" "${tps[1]}")" "${cpu[0]}" "${cpu[1]}" "$(ratio "${cpu[1]}" "${cpu[0]}")"
+}
+notify_path() { thresholds 0.7 0.95; }
+journal_path() { thresholds 0 0; fresh_journal; }
 
 echo
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "== publish_event vs bare statements (events/s, best of $rounds runs of ${duration}s; ratio = bare / publish_event, target <= 1.5)"
-printf '%-8s %-8s %12s %16s %7s\n' path clients bare publish_event ratio
-max() { awk -v a="$1" -v b="${2:-0}" 'BEGIN { print (a > b) ? a : b }'; }
+echo "== publish_event vs the bare statement (best of $rounds alternating runs of ${duration}s; target: ratio <= 1.5)"
+echo "   events/s: ratio = bare / publish_event;   server CPU us per event: ratio = publish_event / bare"
+printf '%-8s %-8s %10s %14s %6s   %8s %8s %6s\n' path clients bare publish_event ratio 'cpu bare' 'cpu pub' ratio
 for c in $clients; do
-  bare_n=0 pub_n=0 bare_j=0 pub_j=0
-  for _ in $(seq "$rounds"); do
-    thresholds 0.7 0.95
-    bare_n=$(max "$(pgbench_tps "$work/notify.sql" "$c")" "$bare_n")
-    pub_n=$(max "$(pgbench_tps "$work/publish.sql" "$c")" "$pub_n")
-    thresholds 0 0
-    fresh_journal
-    bare_j=$(max "$(pgbench_tps "$work/insert.sql" "$c")" "$bare_j")
-    fresh_journal
-    pub_j=$(max "$(pgbench_tps "$work/publish.sql" "$c")" "$pub_j")
-  done
-  printf '%-8s %-8s %12.0f %16.0f %7s\n' notify "$c" "$bare_n" "$pub_n" "$(ratio "$bare_n" "$pub_n")"
-  printf '%-8s %-8s %12.0f %16.0f %7s\n' journal "$c" "$bare_j" "$pub_j" "$(ratio "$bare_j" "$pub_j")"
+  compare notify "$c" "$work/notify.sql" notify_path
+  compare journal "$c" "$work/insert.sql" journal_path
 done
 thresholds 0.7 0.95
 
@@ -184,7 +216,8 @@ stop_listener() {
 
 echo
 echo "== replay_pending draining $events journaled events (events/s, a live listener counting; target: 4 workers >= 2x 1 worker)"
-printf '%-7s %-8s %10s %12s %10s %11s\n' batch workers seconds events/s received duplicates
+echo "   (cores: server CPU used / wall time; cpu us: server CPU per event, listener included)"
+printf '%-7s %-8s %8s %10s %10s %11s %7s %8s\n' batch workers seconds events/s received duplicates cores 'cpu us'
 for batch in $batches; do
   declare -A rate=()
   for workers in 1 2 4; do
@@ -192,17 +225,21 @@ for batch in $batches; do
     for _ in $(seq "$rounds"); do
       fill_journal
       start_listener
+      c0=$(cluster_ticks)
       t0=$(date +%s.%N)
       pids=()
       for _ in $(seq "$workers"); do replay_worker "$batch" & pids+=($!); done
       wait "${pids[@]}"
       t1=$(date +%s.%N)
+      c1=$(cluster_ticks)
       left=$(su_sql "SELECT count(*) FROM scaling_event_journal WHERE published_at IS NULL")
       stop_listener
       secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
       r=$(awk -v n="$events" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
       rate[$workers]=$(max "$r" "${rate[$workers]}")
-      printf '%-7s %-8s %10s %12s %10s %11s' "$batch" "$workers" "$secs" "$r" "$received" "$duplicates"
+      cores=$(awk -v a="$c0" -v b="$c1" -v hz="$hz" -v s="$secs" 'BEGIN { printf "%.2f", (b - a) / hz / s }')
+      us=$(awk -v a="$c0" -v b="$c1" -v hz="$hz" -v n="$events" 'BEGIN { printf "%.1f", (b - a) / hz * 1e6 / n }')
+      printf '%-7s %-8s %8s %10s %10s %11s %7s %8s' "$batch" "$workers" "$secs" "$r" "$received" "$duplicates" "$cores" "$us"
       [ "$left" = 0 ] || printf '  (%s left pending!)' "$left"
       echo
     done
@@ -218,7 +255,7 @@ for replayers in 0 4; do
   pids=()
   for _ in $(seq "$replayers"); do replay_worker 500 "$deadline" & pids+=($!); done
   rm -f "$work"/lat.*
-  tps=$(pgbench_tps "$work/publish.sql" 4 --log --log-prefix="$work/lat")
+  read -r tps _ <<<"$(pgbench_run "$work/publish.sql" 4 --log --log-prefix="$work/lat")"
   [ "${#pids[@]}" = 0 ] || wait "${pids[@]}"
   replayed=$(su_sql "SELECT count(*) FROM scaling_event_journal WHERE published_at IS NOT NULL")
   cat "$work"/lat.* | awk '{ print $3 }' | sort -n >"$work/lat"
