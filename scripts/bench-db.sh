@@ -67,6 +67,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # The test harness's server settings (tests/support/pg.rs): durability off, unix socket only;
 # autovacuum off so that it does not run in the middle of one measurement and not another
@@ -101,7 +102,7 @@ thresholds() { su_sql "UPDATE scaling_backpressure_settings SET journal_threshol
 fresh_journal() { su_sql "TRUNCATE scaling_event_journal" >/dev/null; }
 
 # Clock ticks of CPU the cluster used so far: the postmaster, its live children and the
-# children it reaped (backends of finished pgbench runs).
+# children it reaped (backends of finished runs; see settle).
 pm_pid=$(head -n 1 "$data/postmaster.pid")
 hz=$(getconf CLK_TCK)
 cluster_ticks() {
@@ -115,6 +116,16 @@ cluster_ticks() {
   echo "$t"
 }
 
+# Waits until the backends of finished clients are gone, so that the postmaster has reaped
+# them and their CPU time is in its own counters.
+settle() {
+  until [ "$(su_sql "SELECT count(*) FROM pg_stat_activity
+                     WHERE usename IN ('bench_publisher', 'bench_replayer')")" = 0 ]; do
+    sleep 0.05
+  done
+  sleep 0.2
+}
+
 # One pgbench run: pgbench_run SCRIPT CLIENTS [pgbench options] prints "events/s CPU-us/event",
 # the second being the server's CPU time per event (less disturbed by other load than events/s).
 pgbench_run() {
@@ -123,6 +134,7 @@ pgbench_run() {
   t0=$(cluster_ticks)
   out=$("${prio[@]}" "$pgbin/pgbench" -n -M prepared -U bench_publisher -c "$c" -j "$(( c < 2 ? c : 2 ))" \
     -T "$duration" -f "$script" "$@" bench 2>/dev/null)
+  settle
   t1=$(cluster_ticks)
   awk -v t0="$t0" -v t1="$t1" -v hz="$hz" '
     /^number of transactions actually processed/ { n = $NF }
@@ -231,6 +243,7 @@ for batch in $batches; do
       for _ in $(seq "$workers"); do replay_worker "$batch" & pids+=($!); done
       wait "${pids[@]}"
       t1=$(date +%s.%N)
+      settle
       c1=$(cluster_ticks)
       left=$(su_sql "SELECT count(*) FROM scaling_event_journal WHERE published_at IS NULL")
       stop_listener
