@@ -1,15 +1,22 @@
-//! The Flyway migration `V{migration_version}__listener_and_journal.sql` (SPEC §5).
+//! The Flyway migrations of the listener and journal (SPEC §5, §9).
 //!
-//! The migration makes LISTEN/NOTIFY publishing lossless: a journal for events the
+//! The migrations make LISTEN/NOTIFY publishing lossless: a journal for events the
 //! notification queue cannot take, `publish_event` and `replay_pending`, row-level security
-//! by territory, a settings row and a stats view. It is rendered from the `[events]` table
-//! and the territory codes; every configured value lands in the SQL as a string literal
-//! (the `.sql.j2` environment quotes it) or as a finite number.
+//! by territory, roles, a settings row and a stats view. They come as two files:
 //!
-//! Validation already guarantees the shapes of those values, but SQL is where a gap in it
-//! would hurt most (the values also end up inside dollar-quoted function bodies), so this
-//! module checks them again with the same patterns (`config::values`) and refuses to
-//! render anything it could not quote safely — a model built by hand, say.
+//! - `V{migration_version}__listener_and_journal.sql` holds everything that does not depend
+//!   on the configuration and is the same text for every configuration (Flyway never runs a
+//!   versioned migration twice and refuses one whose checksum changed);
+//! - `R__scaling_config.sql` holds what the `[events]` table and the territory codes decide
+//!   (the lists, the CHECK constraints built from them, the channel, the default thresholds).
+//!   Flyway re-runs a repeatable migration whenever its checksum changes.
+//!
+//! Every configured value lands in the SQL as a string literal (the `.sql.j2` environment
+//! quotes it) or as a finite number. Validation already guarantees the shapes of those
+//! values, but SQL is where a gap in it would hurt most (the values also end up inside
+//! dollar-quoted `DO` bodies), so this module checks them again with the same patterns
+//! (`config::values`) and refuses to render anything it could not quote safely — a model
+//! built by hand, say.
 
 use crate::config::model::{Events, Model};
 use crate::config::values::{is_channel, is_event_type, is_territory_code};
@@ -17,19 +24,27 @@ use crate::render::engine::Renderer;
 use crate::render::file::{RenderError, RenderedFile};
 use serde::Serialize;
 
-/// Template of the migration.
-const TEMPLATE: &str = "db/listener_and_journal.sql.j2";
+/// Template of the versioned migration (no template values).
+const VERSIONED_TEMPLATE: &str = "db/listener_and_journal.sql.j2";
+/// Template of the repeatable migration.
+const REPEATABLE_TEMPLATE: &str = "db/scaling_config.sql.j2";
 
-/// Path of the migration under `--out` for `migration_version`.
+/// Path of the repeatable migration under `--out`.
+pub const REPEATABLE_PATH: &str = "db/R__scaling_config.sql";
+
+/// Path of the versioned migration under `--out` for `migration_version`.
 pub fn file_path(migration_version: u32) -> String {
     format!("db/V{migration_version}__listener_and_journal.sql")
 }
 
-/// Everything the template reads. Strings are written as SQL literals by the environment.
+/// The versioned migration reads nothing: its bytes never depend on the configuration.
 #[derive(Debug, Serialize)]
-struct MigrationContext<'a> {
-    /// Flyway version (a number, only in the header comment).
-    version: u32,
+struct VersionedContext {}
+
+/// Everything the repeatable migration reads. Strings are written as SQL literals by the
+/// environment.
+#[derive(Debug, Serialize)]
+struct RepeatableContext<'a> {
     /// NOTIFY channel, `^[a-z_][a-z0-9_]{0,62}$`.
     channel: &'a str,
     /// Territory codes in model order (sorted), `^[A-Z]{2}$`.
@@ -44,19 +59,25 @@ struct MigrationContext<'a> {
     critical_threshold: f64,
 }
 
-/// Renders the migration for the model of `r`.
+/// Renders both migrations for the model of `r`: the versioned one, then the repeatable one.
 pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
-    let path = file_path(r.model.app.migration_version);
+    let versioned = r.file(
+        VERSIONED_TEMPLATE,
+        VersionedContext {},
+        &file_path(r.model.app.migration_version),
+        false,
+    )?;
     let ctx = context(r.model).map_err(|message| RenderError {
-        template: TEMPLATE.to_string(),
-        file: path.clone(),
+        template: REPEATABLE_TEMPLATE.to_string(),
+        file: REPEATABLE_PATH.to_string(),
         message,
     })?;
-    Ok(vec![r.file(TEMPLATE, ctx, &path, false)?])
+    let repeatable = r.file(REPEATABLE_TEMPLATE, ctx, REPEATABLE_PATH, false)?;
+    Ok(vec![versioned, repeatable])
 }
 
 /// Builds the template context after checking every value the SQL will contain.
-fn context(model: &Model) -> Result<MigrationContext<'_>, String> {
+fn context(model: &Model) -> Result<RepeatableContext<'_>, String> {
     let events = &model.events;
     check_events(events)?;
     let territories: Vec<&str> = model.territories.iter().map(|t| t.code.as_str()).collect();
@@ -70,8 +91,7 @@ fn context(model: &Model) -> Result<MigrationContext<'_>, String> {
             ));
         }
     }
-    Ok(MigrationContext {
-        version: model.app.migration_version,
+    Ok(RepeatableContext {
         channel: &events.channel,
         territories,
         types: events.types.iter().map(String::as_str).collect(),
@@ -170,5 +190,6 @@ mod tests {
     fn file_name_follows_flyway_naming() {
         assert_eq!(file_path(226), "db/V226__listener_and_journal.sql");
         assert_eq!(file_path(7), "db/V7__listener_and_journal.sql");
+        assert_eq!(REPEATABLE_PATH, "db/R__scaling_config.sql");
     }
 }
