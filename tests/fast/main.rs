@@ -11,6 +11,7 @@ mod architecture;
 mod cli;
 mod keda_default;
 mod keda_timeline;
+mod loadtest;
 mod manifests;
 mod robustness;
 mod runbook;
