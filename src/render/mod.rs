@@ -12,6 +12,7 @@
 
 pub mod engine;
 pub mod file;
+pub mod jobs;
 pub mod k8s;
 pub mod loadtest;
 pub mod migration;
@@ -34,6 +35,7 @@ pub fn render_all(model: &Model, schedule: &Schedule) -> Result<Vec<RenderedFile
     files.extend(runbook::render(&renderer)?);
     files.extend(migration::render(&renderer)?);
     files.extend(loadtest::render(&renderer)?);
+    files.extend(jobs::render(&renderer)?);
     files.push(kustomization(&renderer, &files)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)

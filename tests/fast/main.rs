@@ -13,6 +13,7 @@ mod keda_default;
 mod keda_timeline;
 mod loadtest;
 mod manifests;
+mod replay_job;
 mod robustness;
 mod runbook;
 mod snapshots;
