@@ -86,7 +86,8 @@ pub fn plan_of(script: &str) -> serde_json::Value {
     serde_json::from_str(&script[start..end]).expect("PLAN is JSON")
 }
 
-/// A configuration with what the default lacks: regions covering a whole territory,
+/// A configuration with what the default lacks: regions covering a whole territory (one
+/// set whose shares add up to 1 only up to rounding),
 /// loads given only for a region, a deployment without and one with a zero baseline, a
 /// workload with the default probe, a POST probe whose body holds quotes, `</script>`,
 /// a line separator and a newline, and display names with quotes and markup.
@@ -118,6 +119,7 @@ bulk2 = { min = 1, max = 2, rps_per_replica = 5, baseline_rps = 2 }
 [territories.NZ]
 name = "Aotearoa"
 timezone = "Pacific/Auckland"
+regions = { A = 0.7, B = 0.2, C = 0.1 }
 api = { min = 1, max = 3, rps_per_replica = 10, baseline_rps = 4 }
 bulk2 = { min = 1, max = 2, rps_per_replica = 5 }
 
