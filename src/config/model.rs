@@ -112,6 +112,31 @@ pub struct Workload {
     pub requests: Resources,
     /// Container resource limits.
     pub limits: Resources,
+    /// The request the k6 load tests send to this workload.
+    pub loadtest: LoadProbe,
+}
+
+/// The probe request of a workload's k6 load test (`[workloads.W.loadtest]`, SPEC §10).
+/// `path` and `body` may hold `{territory}` and `{region}`, filled in per request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadProbe {
+    /// Upper-case HTTP method (`GET`, `POST`, …).
+    pub method: String,
+    /// Path and query below the base URL, starting with `/`.
+    pub path: String,
+    /// Request body, only for methods that take one.
+    pub body: Option<String>,
+}
+
+impl Default for LoadProbe {
+    /// `GET /`: what a workload without a `loadtest` table is probed with.
+    fn default() -> Self {
+        LoadProbe {
+            method: "GET".to_string(),
+            path: "/".to_string(),
+            body: None,
+        }
+    }
 }
 
 /// CPU and memory quantities in Kubernetes quantity syntax.
@@ -191,7 +216,21 @@ pub struct Events {
     pub journal_threshold: f64,
     /// Queue usage from which critical events are journaled too.
     pub critical_threshold: f64,
+    /// Secret holding the replay job's `DATABASE_URL` (key [`REPLAY_SECRET_KEY`]).
+    pub replay_secret: String,
+    /// Container image of the replay job (has `psql`).
+    pub replay_image: String,
 }
+
+/// Key of the replay job's Secret that holds the libpq connection URI.
+pub const REPLAY_SECRET_KEY: &str = "DATABASE_URL";
+/// Image of the replay job when `[events] replay_image` is not set.
+pub const DEFAULT_REPLAY_IMAGE: &str = "postgres:15-alpine";
+/// Name suffix of every CronJob scalegen renders (`{app}-{suffix}`); Kubernetes limits
+/// CronJob names to [`CRONJOB_NAME_MAX`] characters, so validation checks them all.
+pub const JOB_SUFFIXES: &[&str] = &["journal-replay"];
+/// Longest name Kubernetes accepts for a CronJob (its Jobs append 11 characters).
+pub const CRONJOB_NAME_MAX: usize = 52;
 
 /// `[alerts]` thresholds.
 #[derive(Debug, Clone)]
@@ -417,6 +456,57 @@ impl Entry {
             .iter()
             .find(|f| f.territory == territory && f.workload == workload)
             .map(|f| f.replicas)
+    }
+}
+
+/// One part of a territory's traffic under an entry's `load` (SPEC §8.1): a configured
+/// region, or the rest of the territory, with its share and load factor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoadPart<'a> {
+    /// Region code, `None` for the rest of the territory.
+    pub region: Option<&'a str>,
+    /// Share of the territory's baseline traffic (the rest: 1 − Σ region shares).
+    pub share: f64,
+    /// `L(T-r)` for a region (default `L(T)`), `L(T)` for the rest (default 1).
+    pub factor: f64,
+}
+
+impl Entry {
+    /// The parts of `territory`'s traffic under this entry's load — its regions in order,
+    /// then the rest — or `None` when the entry has no load key for the territory (a
+    /// `T-r` key alone is a load for T). The entry's factor for T is Σ share × factor.
+    pub fn load_parts<'a>(&self, territory: &'a Territory) -> Option<Vec<LoadPart<'a>>> {
+        let keys: Vec<&LoadFactor> = self
+            .load
+            .iter()
+            .filter(|l| l.territory == territory.code)
+            .collect();
+        if keys.is_empty() {
+            return None;
+        }
+        let own = keys
+            .iter()
+            .find(|l| l.region.is_none())
+            .map_or(1.0, |l| l.factor);
+        let mut parts: Vec<LoadPart<'a>> = territory
+            .regions
+            .iter()
+            .map(|r| LoadPart {
+                region: Some(r.code.as_str()),
+                share: r.share,
+                factor: keys
+                    .iter()
+                    .find(|l| l.region.as_deref() == Some(r.code.as_str()))
+                    .map_or(own, |l| l.factor),
+            })
+            .collect();
+        let shares: f64 = parts.iter().map(|p| p.share).sum();
+        parts.push(LoadPart {
+            region: None,
+            share: (1.0 - shares).max(0.0),
+            factor: own,
+        });
+        Some(parts)
     }
 }
 

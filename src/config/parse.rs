@@ -137,6 +137,24 @@ pub struct RawWorkload {
     /// Resource limits (default cpu 1, memory 1Gi).
     #[schemars(with = "Option<RawResources>")]
     pub limits: Option<RawResources>,
+    /// The request each k6 load test sends to this workload (default `GET /`).
+    #[schemars(with = "Option<RawLoadtest>")]
+    pub loadtest: Option<RawLoadtest>,
+}
+
+/// `[workloads.NAME.loadtest]`: the probe request of the k6 load tests (SPEC §10).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoadtest {
+    /// HTTP method, upper case (default "GET").
+    #[schemars(with = "Option<String>")]
+    pub method: Option<SStr>,
+    /// Path and query below `BASE_URL`, with `{territory}` and `{region}` placeholders (default "/").
+    #[schemars(with = "Option<String>")]
+    pub path: Option<SStr>,
+    /// Request body with the same placeholders (methods that take a body only).
+    #[schemars(with = "Option<String>")]
+    pub body: Option<SStr>,
 }
 
 /// `{ cpu = "…", memory = "…" }`.
@@ -253,6 +271,12 @@ pub struct RawEvents {
     /// Queue usage from which critical events are journaled (default 0.95).
     #[schemars(with = "Option<f64>")]
     pub critical_threshold: Option<Spanned<f64>>,
+    /// Secret with the replay job's `DATABASE_URL` (default "{app}-journal-replay").
+    #[schemars(with = "Option<String>")]
+    pub replay_secret: Option<SStr>,
+    /// Image of the replay job, with `psql` (default "postgres:15-alpine").
+    #[schemars(with = "Option<String>")]
+    pub replay_image: Option<SStr>,
 }
 
 /// `[alerts]`.

@@ -283,6 +283,60 @@ pub fn is_dns1123_label(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
+/// A DNS-1123 subdomain (Secret and ConfigMap names): dot-separated DNS-1123 labels, at
+/// most 253 characters.
+pub fn is_dns1123_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns1123_label)
+}
+
+/// A container image reference as scalegen accepts it: non-empty, no whitespace or
+/// control characters.
+pub fn is_image_reference(s: &str) -> bool {
+    !s.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// The HTTP methods a load-test probe may use.
+pub const HTTP_METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/// Methods whose probe request carries no body.
+pub fn method_has_no_body(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "OPTIONS")
+}
+
+/// Placeholders a load-test probe path or body may hold.
+pub const PROBE_PLACEHOLDERS: &[&str] = &["{territory}", "{region}"];
+
+/// Why `path` is not a valid load-test probe path, or `None`: it starts with `/`, has at
+/// most 2000 characters, only visible ASCII that may appear in a URL (no space, `"`, `<`,
+/// `>`, `\`, `^`, `` ` ``, `|`, `#`), and braces only in the placeholders.
+pub fn probe_path_problem(path: &str) -> Option<String> {
+    if !path.starts_with('/') {
+        return Some("must start with `/`".into());
+    }
+    if path.len() > 2000 {
+        return Some(format!("has {} characters, more than 2000", path.len()));
+    }
+    let without: String = PROBE_PLACEHOLDERS
+        .iter()
+        .fold(path.to_string(), |acc, p| acc.replace(p, "x"));
+    if let Some(c) = without.chars().find(|c| {
+        !c.is_ascii_graphic()
+            || matches!(
+                c,
+                '"' | '<' | '>' | '\\' | '^' | '`' | '|' | '#' | '{' | '}'
+            )
+    }) {
+        return Some(match c {
+            '{' | '}' => "has a brace outside the placeholders `{territory}` and `{region}`".into(),
+            c if c.is_ascii_graphic() => {
+                format!("contains `{c}`, which a URL path must percent-encode")
+            }
+            c => format!("contains U+{:04X}; percent-encode it", u32::from(c)),
+        });
+    }
+    None
+}
+
 /// A DNS-1035 label: a DNS-1123 label starting with a letter.
 pub fn is_dns1035_label(s: &str) -> bool {
     is_dns1123_label(s) && s.as_bytes()[0].is_ascii_lowercase()

@@ -11,7 +11,7 @@
 //! | `.yaml.j2` | a double-quoted YAML scalar (numbers and booleans stay plain)      |
 //! | `.sql.j2`  | a SQL string literal `'…'` (quotes doubled)                        |
 //! | `.md.j2`   | Markdown text with every inline-syntax character escaped           |
-//! | `.js.j2`   | a JSON literal                                                     |
+//! | `.js.j2`   | a JSON literal, `<`, `>`, `&`, U+2028 and U+2029 as `\u` escapes    |
 //!
 //! Text that a template must insert verbatim (an already-escaped PromQL expression
 //! block, say) is marked with `|safe` deliberately; nothing is verbatim by default.
@@ -48,7 +48,8 @@ fn escape_for_template(name: &str) -> AutoEscape {
         Some("yaml" | "yml") => AutoEscape::Custom("yaml"),
         Some("sql") => AutoEscape::Custom("sql"),
         Some("md") => AutoEscape::Custom("md"),
-        Some("js" | "json") => AutoEscape::Json,
+        Some("js") => AutoEscape::Custom("js"),
+        Some("json") => AutoEscape::Json,
         _ => AutoEscape::None,
     }
 }
@@ -62,6 +63,7 @@ fn format_escaped(out: &mut Output, state: &State, value: &Value) -> Result<(), 
         AutoEscape::Custom("yaml") => yaml_value(value)?,
         AutoEscape::Custom("sql") => sql_value(value)?,
         AutoEscape::Custom("md") => markdown_escape(&value.to_string()),
+        AutoEscape::Custom("js") => js_value(value)?,
         _ => return minijinja::escape_formatter(out, state, value),
     };
     out.write_str(&text).map_err(Error::from)
@@ -96,6 +98,31 @@ fn sql_value(value: &Value) -> Result<String, Error> {
             format!("cannot write a {} into SQL unescaped", value.kind()),
         )),
     }
+}
+
+fn js_value(value: &Value) -> Result<String, Error> {
+    serde_json::to_string(value)
+        .map(|json| js_literal(&json))
+        .map_err(|e| {
+            Error::new(ErrorKind::BadSerialization, "cannot write a value as JSON").with_source(e)
+        })
+}
+
+/// JSON text made safe to embed in JavaScript source anywhere: the line and paragraph
+/// separators (line breaks in older JavaScript) and `<`, `>`, `&` (so no `</script>` or
+/// `<!--` appears) become `\u` escapes, which mean the same inside JSON strings; outside
+/// strings JSON has none of these characters.
+pub fn js_literal(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)))
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn sql_ident_filter(s: String) -> Value {
@@ -321,5 +348,15 @@ mod tests {
         );
         assert_eq!(escape_for_template("x.sql.j2"), AutoEscape::Custom("sql"));
         assert_eq!(escape_for_template("x.md.j2"), AutoEscape::Custom("md"));
+        assert_eq!(escape_for_template("x.js.j2"), AutoEscape::Custom("js"));
+    }
+
+    #[test]
+    fn js_literals_hide_script_tags_and_line_separators() {
+        let json = serde_json::to_string("</script>\u{2028}&\"").unwrap();
+        let js = js_literal(&json);
+        assert_eq!(js, r#""\u003c/script\u003e\u2028\u0026\"""#);
+        let back: String = serde_json::from_str(&js).unwrap();
+        assert_eq!(back, "</script>\u{2028}&\"");
     }
 }

@@ -152,6 +152,8 @@ mod tests {
             critical: vec!["credit.checked".to_string()],
             journal_threshold: 0.7,
             critical_threshold: 0.95,
+            replay_secret: "freshplan-api-journal-replay".to_string(),
+            replay_image: "postgres:15-alpine".to_string(),
         }
     }
 

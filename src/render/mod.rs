@@ -1,18 +1,20 @@
 //! Render stage: the validated model and compiled schedule become an in-memory file set.
 //!
 //! [`render_all`] is the orchestrator: each artefact module (`k8s`, `monitoring`,
-//! `runbook`, `migration`) contributes its files through the [`engine::Renderer`], and the
-//! kustomization listing them comes last. Nothing is written here. Each file gets
-//! scalegen's generated-file header, and every YAML file is parsed back before it is
-//! accepted ([`mod@file`]), so a template bug surfaces as an internal error naming the
-//! template and file instead of as a broken manifest on disk.
+//! `runbook`, `migration`, `loadtest`, `jobs`) contributes its files through the
+//! [`engine::Renderer`], and the kustomization listing them comes last. Nothing is
+//! written here. Each file gets scalegen's generated-file header, and every YAML file is
+//! parsed back before it is accepted ([`mod@file`]), so a template bug surfaces as an
+//! internal error naming the template and file instead of as a broken manifest on disk.
 //!
 //! The artefact modules import the engine, the file type and the PromQL builder, never
 //! this orchestrator, so the imports inside `render/` point one way.
 
 pub mod engine;
 pub mod file;
+pub mod jobs;
 pub mod k8s;
+pub mod loadtest;
 pub mod migration;
 pub mod monitoring;
 pub mod promql;
@@ -32,6 +34,8 @@ pub fn render_all(model: &Model, schedule: &Schedule) -> Result<Vec<RenderedFile
     files.extend(monitoring::render(&renderer)?);
     files.extend(runbook::render(&renderer)?);
     files.extend(migration::render(&renderer)?);
+    files.extend(loadtest::render(&renderer)?);
+    files.extend(jobs::render(&renderer)?);
     files.push(kustomization(&renderer, &files)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)

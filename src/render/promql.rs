@@ -142,6 +142,21 @@ pub fn active_cron_floor(scaled_object: &str) -> String {
     )
 }
 
+/// Grafana's variable for the dashboard's time range, a PromQL duration (`7d`).
+pub const GRAFANA_RANGE: &str = "$__range";
+
+/// Replica-hours of `replicas` (an expression of one replica-count series) over the
+/// dashboard's time range: its per-minute samples summed and divided by 60, so minutes
+/// without the series (the HPA did not exist yet) count as no replicas.
+pub fn replica_hours(replicas: &str) -> String {
+    format!("sum_over_time(({replicas})[{GRAFANA_RANGE}:1m]) / 60")
+}
+
+/// The saving of `actual` against `baseline` (two replica-hour expressions) in percent.
+pub fn saving_percent(actual: &str, baseline: &str) -> String {
+    format!("100 * (1 - ({actual}) / ({baseline}))")
+}
+
 /// KEDA's scaler error counter: `keda_scaler_detail_errors_total` from 2.14 on,
 /// `keda_scaler_errors` before.
 pub fn keda_errors_metric(keda: KedaVersion) -> &'static str {
@@ -202,6 +217,16 @@ mod tests {
         assert_eq!(seconds_from_ms(1250), "1.25");
         assert_eq!(seconds_from_ms(2000), "2");
         assert_eq!(seconds_from_ms(2500), "2.5");
+    }
+
+    #[test]
+    fn replica_hours_integrate_per_minute_over_the_dashboard_range() {
+        let rh = replica_hours("max(r)");
+        assert_eq!(rh, "sum_over_time((max(r))[$__range:1m]) / 60");
+        assert_eq!(
+            saving_percent(&rh, "s"),
+            "100 * (1 - (sum_over_time((max(r))[$__range:1m]) / 60) / (s))"
+        );
     }
 
     #[test]

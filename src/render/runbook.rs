@@ -13,10 +13,13 @@
 //! cells escaped with `cell`, code only from validated identifiers) and handed over as
 //! safe values.
 
-use crate::config::model::{DateRange, Entry, Hours, Model, Territory, Weekdays};
+use crate::config::model::{
+    DateRange, Entry, Hours, Model, Territory, Weekdays, REPLAY_SECRET_KEY,
+};
 use crate::render::engine::markdown_escape;
 use crate::render::engine::Renderer;
 use crate::render::file::{RenderError, RenderedFile};
+use crate::render::jobs;
 use crate::render::monitoring::catalog::{self, Group, Rule};
 use crate::render::monitoring::{self, exporter};
 use crate::render::promql;
@@ -65,6 +68,8 @@ struct RunbookContext {
     campaign_example: Value,
     /// Replay procedure (code block).
     replay_sql: Value,
+    /// The replay CronJob.
+    replay_job: ReplayJob,
     /// Stuck-row inspection (code block).
     stuck_sql: Value,
     /// Listener inspection for a full NOTIFY queue (code block).
@@ -92,6 +97,42 @@ struct CodeNames {
     journal_oldest_metric: Value,
     journal_stuck_metric: Value,
     journal_pending_metric: Value,
+}
+
+/// The journal replay CronJob (`render::jobs`), as code spans.
+#[derive(Serialize)]
+struct ReplayJob {
+    /// CronJob name.
+    name: Value,
+    /// Its manifest in the output directory.
+    file: Value,
+    /// Secret with the connection URI, and its key.
+    secret: Value,
+    secret_key: Value,
+    /// What the container runs (code block).
+    command: Value,
+    /// kubectl commands to see its runs and start one (code block).
+    kubectl: Value,
+}
+
+fn replay_job(model: &Model) -> ReplayJob {
+    let name = jobs::job_name(model, &jobs::REPLAY);
+    ReplayJob {
+        name: code(&name),
+        file: code(&jobs::path_of(model, &jobs::REPLAY)),
+        secret: code(&model.events.replay_secret),
+        secret_key: code(REPLAY_SECRET_KEY),
+        command: safe(code_block("sh", jobs::REPLAY.command)),
+        kubectl: safe(code_block(
+            "sh",
+            &format!(
+                "kubectl -n {ns} get cronjob,jobs -l app.kubernetes.io/component={component}\n\
+                 kubectl -n {ns} create job --from=cronjob/{name} {name}-now",
+                ns = model.app.namespace,
+                component = jobs::REPLAY.suffix,
+            ),
+        )),
+    }
 }
 
 /// Thresholds of the config, in words.
@@ -213,6 +254,7 @@ fn context(model: &Model, schedule: &Schedule) -> RunbookContext {
         },
         campaign_example: safe(code_block("toml", &campaign_example(model))),
         replay_sql: safe(code_block("sql", REPLAY_SQL)),
+        replay_job: replay_job(model),
         stuck_sql: safe(code_block("sql", STUCK_SQL)),
         listener_sql: safe(code_block("sql", LISTENER_SQL)),
         metrics_table: safe(metrics_table()),

@@ -6,7 +6,7 @@ use scalegen::config::example::{CALENDARS, TERRITORIES};
 use scalegen::config::validate::model_from_strs;
 
 /// Validates the default config with `find` replaced by `replace` in territories.toml.
-fn territories_with(find: &str, replace: &str) -> String {
+pub(crate) fn territories_with(find: &str, replace: &str) -> String {
     assert!(TERRITORIES.contains(find), "fixture text not found: {find}");
     let text = TERRITORIES.replacen(find, replace, 1);
     match model_from_strs(&text, CALENDARS) {
@@ -23,7 +23,7 @@ fn calendar(text: &str) -> String {
     }
 }
 
-fn assert_diag(output: &str, message: &str, location: &str) {
+pub(crate) fn assert_diag(output: &str, message: &str, location: &str) {
     assert!(
         output.contains(message),
         "missing message {message:?} in:\n{output}"

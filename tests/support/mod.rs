@@ -1,12 +1,17 @@
 //! What the integration tests share: the repository's configurations and fixtures as
 //! models, rendering them, reading rendered files back, the external checkers they may
-//! run, a throwaway PostgreSQL ([`pg`]) and random calendars ([`random_calendar`]).
+//! run, a throwaway PostgreSQL ([`pg`]) and random calendars ([`random_calendar`]); for
+//! the load tests and the replay job the external tools ([`tools`]), a stub HTTP server
+//! ([`stub`]) and the expected traffic ([`loadtest`]).
 //!
 //! Every test binary compiles this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod loadtest;
 pub mod pg;
 pub mod random_calendar;
+pub mod stub;
+pub mod tools;
 
 use chrono::{DateTime, Utc};
 use scalegen::config::model::{EntryKind, Model};

@@ -1,7 +1,7 @@
 //! `[events]` and `[alerts]` of `territories.toml` (SPEC §2.1, §5, §6).
 
 use super::Validator;
-use crate::config::model::{Alerts, Events, PromDuration};
+use crate::config::model::{Alerts, App, Events, PromDuration};
 use crate::config::parse::{self, Parsed, RawTerritoriesFile, SStr, Seg};
 use crate::config::values::{is_channel, is_event_type};
 use crate::diag::{did_you_mean, Closeness, Diagnostic};
@@ -14,6 +14,7 @@ impl Validator {
         &mut self,
         p: &Parsed<RawTerritoriesFile>,
         e: &parse::RawEvents,
+        app: Option<&App>,
     ) -> Option<Events> {
         let mut ok = self.check(
             p,
@@ -33,9 +34,11 @@ impl Validator {
             None => (true, Vec::new()),
         };
         let (journal, crit, thresholds_ok) = self.journal_thresholds(p, e);
+        let replay = self.replay_settings(p, e, app);
         if !(ok && types_ok && critical_ok && thresholds_ok) {
             return None;
         }
+        let (replay_secret, replay_image) = replay?;
         Some(Events {
             channel: e.channel.get_ref().clone(),
             types: e
@@ -47,6 +50,8 @@ impl Validator {
             critical,
             journal_threshold: journal?,
             critical_threshold: crit?,
+            replay_secret,
+            replay_image,
         })
     }
 
@@ -243,6 +248,8 @@ pub(super) fn placeholder_events() -> Events {
         critical: Vec::new(),
         journal_threshold: 0.7,
         critical_threshold: 0.95,
+        replay_secret: String::new(),
+        replay_image: String::new(),
     }
 }
 

@@ -8,8 +8,8 @@ use crate::config::model::{
 };
 use crate::config::parse::{self, Parsed, RawTerritoriesFile, SStr, Seg};
 use crate::config::values::{
-    is_dns1035_label, is_dns1123_label, is_region_code, is_territory_code, is_workload_name,
-    parse_keda_version, quantity_value,
+    is_dns1035_label, is_dns1123_label, is_image_reference, is_region_code, is_territory_code,
+    is_workload_name, parse_keda_version, quantity_value,
 };
 use crate::diag::{did_you_mean, Closeness};
 use std::collections::BTreeMap;
@@ -30,7 +30,7 @@ impl Validator {
         let workloads = self.workloads(p);
         let events = p
             .section(&raw.events, &[Seg::Key("events".into())], &mut self.diags)
-            .and_then(|e| self.events(p, e));
+            .and_then(|e| self.events(p, e, app.as_ref()));
         let alerts = match &raw.alerts {
             None => Some(default_alerts()),
             Some(a) => p
@@ -58,10 +58,13 @@ impl Validator {
         let mut ok = true;
         ok &= self.check(p, &a.name, is_dns1035_label, "`app.name` must be a DNS-1035 label (lower-case letters, digits and `-`, starting with a letter, at most 63 characters)", "e.g. `freshplan-api`");
         ok &= self.check(p, &a.namespace, is_dns1123_label, "`app.namespace` must be a DNS-1123 label (lower-case letters, digits and `-`, at most 63 characters)", "e.g. `freshplan`");
+        // A too-long CronJob name is an error, but the app values stay usable for the
+        // checks that depend on them.
+        self.job_names(p, a);
         ok &= self.check(
             p,
             &a.image,
-            |s| !s.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control()),
+            is_image_reference,
             "`app.image` must be a non-empty image reference without whitespace",
             "e.g. `registry.example.com/team/app:1.0.0`",
         );
@@ -163,16 +166,24 @@ impl Validator {
                     }
                 }
             }
-            match (p95, port, window, requests, limits) {
-                (Some(p95), Some(port), Some(window), Some(requests), Some(limits)) if ok => out
-                    .push(Workload {
-                        name: name.get_ref().clone(),
-                        p95_ms: p95 as u32,
-                        port: port as u16,
-                        scale_down_window: window,
-                        requests,
-                        limits,
-                    }),
+            let loadtest = self.loadtest_probe(p, name.get_ref(), w.loadtest.as_ref());
+            match (p95, port, window, requests, limits, loadtest) {
+                (
+                    Some(p95),
+                    Some(port),
+                    Some(window),
+                    Some(requests),
+                    Some(limits),
+                    Some(loadtest),
+                ) if ok => out.push(Workload {
+                    name: name.get_ref().clone(),
+                    p95_ms: p95 as u32,
+                    port: port as u16,
+                    scale_down_window: window,
+                    requests,
+                    limits,
+                    loadtest,
+                }),
                 _ => ok = false,
             }
         }

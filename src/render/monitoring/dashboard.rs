@@ -2,6 +2,8 @@
 //! threshold, replicas against min, max and the active seasonal floor, and throughput against
 //! what the replicas can serve; then the NOTIFY queue, the journal and KEDA's errors. The
 //! queries are the alerts' own expressions, so a panel shows exactly what an alert sees.
+//! Last, cost and ROI (SPEC §10): replica-hours over the dashboard's range against static
+//! peak provisioning, and per territory p95 against target next to replicas.
 
 use crate::config::model::{Model, Territory, TerritoryWorkload, Workload};
 use crate::render::monitoring::exporter::{
@@ -53,22 +55,53 @@ fn literal_block(text: &str, indent: usize) -> String {
         .join("\n")
 }
 
-/// One timeseries panel: its title, unit and queries (expression, legend).
+/// One panel: its kind, title, unit and queries (expression, legend).
 struct Panel {
+    kind: PanelKind,
     title: String,
     unit: &'static str,
     targets: Vec<(String, String)>,
 }
 
+/// How a panel shows its queries.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PanelKind {
+    /// Lines over the dashboard's time range (range queries).
+    Timeseries,
+    /// One bar per query, its value over the whole range (instant queries).
+    Bars,
+}
+
 impl Panel {
     fn new(title: impl Into<String>, unit: &'static str, targets: &[(String, &str)]) -> Panel {
         Panel {
+            kind: PanelKind::Timeseries,
             title: title.into(),
             unit,
             targets: targets
                 .iter()
                 .map(|(expr, legend)| (expr.clone(), (*legend).to_string()))
                 .collect(),
+        }
+    }
+
+    fn lines(
+        title: impl Into<String>,
+        unit: &'static str,
+        targets: Vec<(String, String)>,
+    ) -> Panel {
+        Panel {
+            kind: PanelKind::Timeseries,
+            title: title.into(),
+            unit,
+            targets,
+        }
+    }
+
+    fn bars(title: impl Into<String>, unit: &'static str, targets: Vec<(String, String)>) -> Panel {
+        Panel {
+            kind: PanelKind::Bars,
+            ..Panel::lines(title, unit, targets)
         }
     }
 }
@@ -101,7 +134,131 @@ fn rows(model: &Model) -> Vec<Row> {
         title: "Events and KEDA".to_string(),
         lines: vec![event_panels(model), vec![keda_errors_panel(model)]],
     });
+    rows.push(cost_row(model));
     rows
+}
+
+/// The replicas of (territory, workload) now, as KEDA's HPA reports them (kube-state-metrics).
+fn replicas(model: &Model, t: &Territory, workload: &str) -> String {
+    hpa_gauge(model, t, workload, promql::HPA_CURRENT_METRIC)
+}
+
+/// `max` of HPA gauge `metric` of (territory, workload) (one series even when several
+/// kube-state-metrics replicas export it).
+fn hpa_gauge(model: &Model, t: &Territory, workload: &str, metric: &str) -> String {
+    let hpa = promql::keda_hpa_name(&model.deployment_name(t, workload));
+    format!(
+        "max({})",
+        promql::hpa_series(metric, &model.app.namespace, &hpa)
+    )
+}
+
+/// Scaling cost against performance (SPEC §10): over the dashboard's range, the
+/// replica-hours of every deployment, the same under static peak provisioning (`max`
+/// replicas, as the HPA reports it) and the saving; then per territory each workload's
+/// p95 against its target next to its replicas and its replica-hours.
+fn cost_row(model: &Model) -> Row {
+    let deployments: Vec<(&Territory, &Workload)> = model
+        .territories
+        .iter()
+        .flat_map(|t| model.workloads.iter().map(move |w| (t, w)))
+        .filter(|(t, w)| t.workload(&w.name).is_some())
+        .collect();
+    let legend = |t: &Territory, w: &Workload| format!("{} {}", t.code, w.name);
+    let used = |t: &Territory, w: &Workload| promql::replica_hours(&replicas(model, t, &w.name));
+    let peak = |t: &Territory, w: &Workload| {
+        promql::replica_hours(&hpa_gauge(model, t, &w.name, promql::HPA_MAX_METRIC))
+    };
+    let mut lines = vec![vec![
+        Panel::bars(
+            "Replica-hours over the range",
+            "short",
+            deployments
+                .iter()
+                .map(|(t, w)| (used(t, w), legend(t, w)))
+                .collect(),
+        ),
+        Panel::bars(
+            "Replica-hours under static peak (max replicas)",
+            "short",
+            deployments
+                .iter()
+                .map(|(t, w)| (peak(t, w), legend(t, w)))
+                .collect(),
+        ),
+        Panel::bars(
+            "Saving vs static peak",
+            "percent",
+            deployments
+                .iter()
+                .map(|(t, w)| {
+                    (
+                        promql::saving_percent(&used(t, w), &peak(t, w)),
+                        legend(t, w),
+                    )
+                })
+                .collect(),
+        ),
+    ]];
+    lines.extend(
+        model
+            .territories
+            .iter()
+            .map(|t| territory_cost_panels(model, t)),
+    );
+    Row {
+        title: "Cost and ROI: scaling cost vs performance".to_string(),
+        lines,
+    }
+}
+
+/// One territory: p95 ÷ target per workload, replicas per workload, replica-hours per
+/// workload against static peak.
+fn territory_cost_panels(model: &Model, t: &Territory) -> Vec<Panel> {
+    let ns = model.app.namespace.as_str();
+    let workloads: Vec<(&Workload, &TerritoryWorkload)> = model
+        .workloads
+        .iter()
+        .filter_map(|w| t.workload(&w.name).map(|b| (w, b)))
+        .collect();
+    let mut latency = vec![("vector(1)".to_string(), "target".to_string())];
+    latency.extend(workloads.iter().map(|(w, b)| {
+        (
+            format!(
+                "{} / {}",
+                promql::p95(ns, &t.code, &w.name),
+                seconds_from_ms(b.p95_ms)
+            ),
+            format!("{} p95 ÷ target", w.name),
+        )
+    }));
+    let mut hours = Vec::new();
+    for (w, _) in &workloads {
+        hours.push((
+            promql::replica_hours(&replicas(model, t, &w.name)),
+            format!("{} scheduled", w.name),
+        ));
+        hours.push((
+            promql::replica_hours(&hpa_gauge(model, t, &w.name, promql::HPA_MAX_METRIC)),
+            format!("{} static peak", w.name),
+        ));
+    }
+    vec![
+        Panel::lines(format!("{}: p95 ÷ target", t.code), "percentunit", latency),
+        Panel::lines(
+            format!("{}: replicas", t.code),
+            "short",
+            workloads
+                .iter()
+                .map(|(w, _)| (replicas(model, t, &w.name), format!("{} replicas", w.name)))
+                .collect(),
+        ),
+        Panel::bars(
+            format!("{}: replica-hours over the range", t.code),
+            "short",
+            hours,
+        ),
+    ]
 }
 
 /// p95, replicas and throughput of one deployment, each against its limits.
@@ -113,11 +270,7 @@ fn deployment_panels(
 ) -> Vec<Panel> {
     let ns = model.app.namespace.as_str();
     let name = model.deployment_name(t, &w.name);
-    let hpa = promql::keda_hpa_name(&name);
-    let current = format!(
-        "max({})",
-        promql::hpa_series(promql::HPA_CURRENT_METRIC, ns, &hpa)
-    );
+    let current = replicas(model, t, &w.name);
     let vector = |x: String| format!("vector({x})");
     vec![
         Panel::new(
@@ -250,14 +403,26 @@ fn layout(rows: Vec<Row>) -> Vec<Json> {
         y += 1;
         for line in row.lines {
             for (i, panel) in line.into_iter().enumerate() {
+                let instant = panel.kind == PanelKind::Bars;
                 let targets: Vec<Json> = panel
                     .targets
                     .into_iter()
-                    .map(|(expr, legend)| {
-                        json!({"datasource": datasource, "expr": expr, "legendFormat": legend})
+                    .enumerate()
+                    .map(|(n, (expr, legend))| {
+                        let mut target = json!({
+                            "datasource": datasource,
+                            "refId": ref_id(n),
+                            "expr": expr,
+                            "legendFormat": legend,
+                        });
+                        if instant {
+                            target["instant"] = json!(true);
+                            target["range"] = json!(false);
+                        }
+                        target
                     })
                     .collect();
-                out.push(json!({
+                let mut p = json!({
                     "id": out.len() + 1,
                     "type": "timeseries",
                     "title": panel.title,
@@ -265,12 +430,34 @@ fn layout(rows: Vec<Row>) -> Vec<Json> {
                     "gridPos": {"h": 8, "w": 8, "x": 8 * i, "y": y},
                     "fieldConfig": {"defaults": {"unit": panel.unit}, "overrides": []},
                     "targets": targets,
-                }));
+                });
+                if instant {
+                    p["type"] = json!("bargauge");
+                    p["options"] = json!({
+                        "orientation": "horizontal",
+                        "displayMode": "basic",
+                        "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": false},
+                    });
+                }
+                out.push(p);
             }
             y += 8;
         }
     }
     out
+}
+
+/// Grafana's query ids in order: `A` … `Z`, `AA`, `AB`, ….
+fn ref_id(n: usize) -> String {
+    let mut n = n + 1;
+    let mut id = Vec::new();
+    while n > 0 {
+        n -= 1;
+        id.push(b'A' + (n % 26) as u8);
+        n /= 26;
+    }
+    id.reverse();
+    String::from_utf8(id).expect("ASCII letters")
 }
 
 /// The dashboard JSON of `model`.
@@ -282,7 +469,7 @@ fn dashboard(model: &Model) -> Json {
     json!({
         "title": format!("{} seasonal scaling", model.app.name),
         "uid": uid,
-        "description": "Generated by scalegen: floors, latency, capacity and event resilience per territory and workload.",
+        "description": "Generated by scalegen: floors, latency, capacity, event resilience and scaling cost per territory and workload.",
         "tags": ["scalegen", "keda", "seasonal-scaling"],
         "editable": false,
         "schemaVersion": 39,

@@ -46,29 +46,8 @@ struct LoadWindow {
 /// The effective load factor of `entry` for `territory` (module docs), or `None` when
 /// the entry has no load key for it.
 pub fn effective_factor(entry: &Entry, territory: &Territory) -> Option<f64> {
-    let keys: Vec<_> = entry
-        .load
-        .iter()
-        .filter(|l| l.territory == territory.code)
-        .collect();
-    if keys.is_empty() {
-        return None;
-    }
-    let own = keys
-        .iter()
-        .find(|l| l.region.is_none())
-        .map_or(1.0, |l| l.factor);
-    let mut shares = 0.0;
-    let mut mixed = 0.0;
-    for r in &territory.regions {
-        let f = keys
-            .iter()
-            .find(|l| l.region.as_deref() == Some(r.code.as_str()))
-            .map_or(own, |l| l.factor);
-        shares += r.share;
-        mixed += r.share * f;
-    }
-    Some(mixed + (1.0 - shares).max(0.0) * own)
+    let parts = entry.load_parts(territory)?;
+    Some(parts.iter().map(|p| p.share * p.factor).sum())
 }
 
 /// Every calendar window of entries with a load factor for `territory` that overlaps

@@ -376,8 +376,8 @@ fn push_piece(out: &mut Vec<Piece>, p: Piece) {
 mod tests {
     use super::*;
     use crate::config::model::{
-        Alerts, App, Blackout, DateRange, EntryKind, Events, Floor, Hours, KedaVersion, MonthDay,
-        PromDuration, Resources, TerritoryWorkload, Weekdays, Workload,
+        Alerts, App, Blackout, DateRange, EntryKind, Events, Floor, Hours, KedaVersion, LoadProbe,
+        MonthDay, PromDuration, Resources, TerritoryWorkload, Weekdays, Workload,
     };
 
     fn utc(s: &str) -> DateTime<Utc> {
@@ -411,6 +411,7 @@ mod tests {
                     cpu: "1".into(),
                     memory: "1Gi".into(),
                 },
+                loadtest: LoadProbe::default(),
             }],
             territories: vec![Territory {
                 code: "DE".into(),
@@ -433,6 +434,8 @@ mod tests {
                 critical: vec![],
                 journal_threshold: 0.7,
                 critical_threshold: 0.95,
+                replay_secret: "s".into(),
+                replay_image: "i".into(),
             },
             alerts: Alerts {
                 emergency_p95_ms: 500,

@@ -1,0 +1,212 @@
+//! The journal replay CronJob `jobs/{app}-journal-replay.yaml` (SPEC §10) as rendered:
+//! schedule, concurrency, restricted Pod Security, the exact command and its Secret, the
+//! kustomization and the runbook that name it, `[events] replay_secret`/`replay_image`,
+//! and the upstream Kubernetes schema. `tests/replay_job_pg.rs` runs its command against
+//! a real journal.
+
+use crate::support::loadtest::odd_model;
+use crate::support::tools::{manifest_validator, output_text};
+use crate::support::{file, model, render, render_default};
+use crate::support::{write_files, yaml_documents};
+use crate::validation::{assert_diag, territories_with};
+use scalegen::config::example::{CALENDARS, TERRITORIES};
+use scalegen::config::model::Model;
+use scalegen::render::file::RenderedFile;
+use scalegen::render::jobs;
+use serde_yaml::Value;
+
+/// SPEC §10's command, character for character.
+const SPEC_COMMAND: &str = r#"psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -c "SET ROLE scaling_replayer; SELECT replay_pending(500)""#;
+
+fn cronjob(model: &Model, files: &[RenderedFile]) -> Value {
+    let path = format!("jobs/{}-journal-replay.yaml", model.app.name);
+    let f = file(files, &path);
+    assert!(f.kustomize, "{path} is applied with the kustomization");
+    let docs = yaml_documents(&f.contents);
+    assert_eq!(docs.len(), 1);
+    docs.into_iter().next().unwrap()
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
+    let mut node = v;
+    for key in path {
+        node = &node[*key];
+    }
+    node.as_str()
+        .unwrap_or_else(|| panic!("{} is not a string: {node:?}", path.join(".")))
+}
+
+/// Everything SPEC §10 and the restricted Pod Security Standard ask of the CronJob.
+fn check_cronjob(model: &Model, files: &[RenderedFile]) {
+    let job = cronjob(model, files);
+    assert_eq!(str_at(&job, &["apiVersion"]), "batch/v1");
+    assert_eq!(str_at(&job, &["kind"]), "CronJob");
+    let name = format!("{}-journal-replay", model.app.name);
+    assert_eq!(str_at(&job, &["metadata", "name"]), name);
+    assert!(
+        name.len() <= 52,
+        "Kubernetes limits CronJob names to 52 characters"
+    );
+    assert_eq!(
+        str_at(&job, &["metadata", "namespace"]),
+        model.app.namespace
+    );
+    let spec = &job["spec"];
+    assert_eq!(str_at(spec, &["schedule"]), "* * * * *");
+    assert_eq!(str_at(spec, &["concurrencyPolicy"]), "Forbid");
+    let starting = spec["startingDeadlineSeconds"].as_u64().unwrap();
+    assert!((10..60).contains(&starting), "{starting}");
+    let job_spec = &spec["jobTemplate"]["spec"];
+    assert!(job_spec["activeDeadlineSeconds"].as_u64().unwrap() < 60);
+    assert_eq!(job_spec["backoffLimit"].as_u64(), Some(0));
+    let pod = &job_spec["template"]["spec"];
+    assert_eq!(str_at(pod, &["restartPolicy"]), "Never");
+    assert_eq!(pod["automountServiceAccountToken"].as_bool(), Some(false));
+    let psc = &pod["securityContext"];
+    assert_eq!(psc["runAsNonRoot"].as_bool(), Some(true));
+    assert!(psc["runAsUser"].as_u64().unwrap() > 0);
+    assert_eq!(str_at(psc, &["seccompProfile", "type"]), "RuntimeDefault");
+    let containers = pod["containers"].as_sequence().unwrap();
+    assert_eq!(containers.len(), 1);
+    let c = &containers[0];
+    assert_eq!(str_at(c, &["image"]), model.events.replay_image);
+    let command: Vec<&str> = c["command"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(command, ["/bin/sh", "-c", SPEC_COMMAND]);
+    assert!(c["args"].is_null());
+    let csc = &c["securityContext"];
+    assert_eq!(csc["allowPrivilegeEscalation"].as_bool(), Some(false));
+    assert_eq!(csc["readOnlyRootFilesystem"].as_bool(), Some(true));
+    assert_eq!(
+        csc["capabilities"]["drop"].as_sequence().unwrap(),
+        &vec![Value::from("ALL")]
+    );
+    let env = c["env"].as_sequence().unwrap();
+    let url = env.iter().find(|e| e["name"] == "DATABASE_URL").unwrap();
+    assert!(url["value"].is_null(), "the URL comes from the Secret only");
+    let secret = &url["valueFrom"]["secretKeyRef"];
+    assert_eq!(str_at(secret, &["name"]), model.events.replay_secret);
+    assert_eq!(str_at(secret, &["key"]), "DATABASE_URL");
+    let kustomization = &file(files, "kustomization.yaml").contents;
+    assert!(kustomization.contains(&format!("  - \"jobs/{name}.yaml\"\n")));
+}
+
+#[test]
+fn the_replay_cronjob_runs_the_spec_command_every_minute_under_restricted_pod_security() {
+    let (m, _, files) = render_default();
+    assert_eq!(m.events.replay_secret, "freshplan-api-journal-replay");
+    assert_eq!(m.events.replay_image, "postgres:15-alpine");
+    check_cronjob(&m, &files);
+    let odd = odd_model();
+    check_cronjob(&odd, &render(&odd).1);
+    assert_eq!(jobs::REPLAY.command, SPEC_COMMAND);
+}
+
+fn with_replay_settings(lines: &str) -> Model {
+    let text = TERRITORIES.replacen(
+        "critical_threshold = 0.95\n",
+        &format!("critical_threshold = 0.95\n{lines}\n"),
+        1,
+    );
+    let calendars: Vec<(String, String)> = CALENDARS
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    model(&text, &calendars)
+}
+
+#[test]
+fn secret_and_image_come_from_the_events_table() {
+    let m = with_replay_settings(
+        "replay_secret = \"db.replay-url\"\nreplay_image = \"registry.example.com/psql@sha256:0123\"",
+    );
+    assert_eq!(m.events.replay_secret, "db.replay-url");
+    check_cronjob(&m, &render(&m).1);
+}
+
+#[test]
+fn bad_replay_settings_and_long_app_names_are_errors() {
+    // The line inserted after `critical_threshold = 0.95`.
+    let line = TERRITORIES
+        .lines()
+        .position(|l| l == "critical_threshold = 0.95")
+        .unwrap()
+        + 2;
+    let at = &format!("territories.toml:{line}");
+    let out = territories_with(
+        "critical_threshold = 0.95\n",
+        "critical_threshold = 0.95\nreplay_secret = \"Replay_URL\"\n",
+    );
+    assert_diag(
+        &out,
+        "`events.replay_secret` must be a Secret name (a DNS-1123 subdomain), found `Replay_URL`",
+        at,
+    );
+    let out = territories_with(
+        "critical_threshold = 0.95\n",
+        "critical_threshold = 0.95\nreplay_image = \"postgres 15\"\n",
+    );
+    assert_diag(
+        &out,
+        "`events.replay_image` must be a non-empty image reference",
+        at,
+    );
+    let long = "a".repeat(40);
+    let out = territories_with("name = \"freshplan-api\"", &format!("name = \"{long}\""));
+    assert_diag(
+        &out,
+        &format!("generated CronJob name `{long}-journal-replay` is longer than 52 characters"),
+        "territories.toml:6",
+    );
+    assert!(
+        out.contains("shorten `app.name` to at most 37 characters"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_runbook_names_the_job_in_its_replay_section() {
+    let (_, _, files) = render_default();
+    let runbook = &file(&files, "docs/runbook-seasonal.md").contents;
+    let section = runbook.split("\n## Journal replay\n").nth(1).unwrap();
+    let section = section.split("\n## ").next().unwrap();
+    for text in [
+        "The CronJob `freshplan-api-journal-replay` (`jobs/freshplan-api-journal-replay.yaml`)",
+        SPEC_COMMAND,
+        "Secret `freshplan-api-journal-replay`",
+        "create job --from=cronjob/freshplan-api-journal-replay",
+    ] {
+        assert!(section.contains(text), "missing {text:?} in:\n{section}");
+    }
+    let lag = runbook
+        .split("### Journal lag above the limit")
+        .nth(1)
+        .unwrap();
+    assert!(lag.contains("the replay CronJob `freshplan-api-journal-replay`"));
+}
+
+#[test]
+fn the_cronjob_validates_against_the_kubernetes_schema() {
+    let Some(script) = manifest_validator() else {
+        return;
+    };
+    let custom = with_replay_settings("replay_secret = \"db.replay-url\"");
+    for m in [render_default().0, odd_model(), custom] {
+        let files = render(&m).1;
+        let dir = write_files(&files);
+        let path = dir
+            .path()
+            .join(format!("jobs/{}-journal-replay.yaml", m.app.name));
+        let out = std::process::Command::new(&script)
+            .arg(&path)
+            .output()
+            .expect("run run.sh");
+        let text = output_text(&out);
+        assert!(out.status.success(), "{}: {text}", m.app.name);
+        assert!(text.contains("1 documents valid"), "{text}");
+    }
+}
