@@ -12,6 +12,7 @@ mod cli;
 mod keda_default;
 mod keda_timeline;
 mod manifests;
+mod overlays;
 mod robustness;
 mod runbook;
 mod snapshots;

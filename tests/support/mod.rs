@@ -210,3 +210,35 @@ pub fn has_tool(tool: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success())
 }
+
+/// The external tool `name` (promtool, kubectl, check-jsonschema), found through the
+/// environment variable `env` or on the `PATH`. Missing, the test is skipped with a printed
+/// reason — unless `SCALEGEN_REQUIRE_TOOLS` is set (scripts/test.sh sets it after installing
+/// them), where a missing tool fails the test instead of skipping it silently.
+pub fn tool(name: &str, env: &str) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(env).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    if has_tool(name) {
+        return Some(PathBuf::from(name));
+    }
+    assert!(
+        std::env::var_os("SCALEGEN_REQUIRE_TOOLS").is_none(),
+        "{name} is required (SCALEGEN_REQUIRE_TOOLS is set) but neither ${env} nor the PATH has it"
+    );
+    println!("skipped: {name} not found (set {env} or put it on the PATH)");
+    None
+}
+
+/// Runs `cmd`; `(success, stdout + stderr)`.
+pub fn run_tool(cmd: &mut std::process::Command) -> (bool, String) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
