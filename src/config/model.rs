@@ -46,6 +46,8 @@ pub struct App {
     pub runbook_url: String,
     /// Flyway version of the listener-and-journal migration.
     pub migration_version: u32,
+    /// Labels of the PodMonitor and the PrometheusRule besides scalegen's own, sorted by key.
+    pub monitoring_labels: Vec<(String, String)>,
 }
 
 /// A `MAJOR.MINOR` KEDA version, ordered numerically.
@@ -112,6 +114,60 @@ pub struct Workload {
     pub requests: Resources,
     /// Container resource limits.
     pub limits: Resources,
+    /// Probes, metrics path, environment and service account of the pods.
+    pub pod: PodSettings,
+}
+
+/// How the pods of a workload run, beyond image and resources (SPEC §9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodSettings {
+    /// HTTP paths of the probes.
+    pub probes: Probes,
+    /// Path the PodMonitor scrapes.
+    pub metrics_path: String,
+    /// Extra environment variables, sorted by name (`TERRITORY`/`WORKLOAD` are scalegen's).
+    pub env: Vec<(String, String)>,
+    /// Secrets and ConfigMaps whose keys become environment variables, in config order.
+    pub env_from: Vec<EnvSource>,
+    /// ServiceAccount name, when not the namespace's default.
+    pub service_account: Option<String>,
+}
+
+impl Default for PodSettings {
+    /// The Quarkus conventions (SmallRye Health, Micrometer), nothing extra.
+    fn default() -> Self {
+        PodSettings {
+            probes: Probes {
+                startup: "/q/health/started".into(),
+                readiness: "/q/health/ready".into(),
+                liveness: "/q/health/live".into(),
+            },
+            metrics_path: "/q/metrics".into(),
+            env: Vec::new(),
+            env_from: Vec::new(),
+            service_account: None,
+        }
+    }
+}
+
+/// HTTP GET paths of a container's probes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probes {
+    /// Startup probe.
+    pub startup: String,
+    /// Readiness probe.
+    pub readiness: String,
+    /// Liveness probe.
+    pub liveness: String,
+}
+
+/// A source of environment variables (`envFrom`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvSource {
+    /// Every key of this Secret.
+    Secret(String),
+    /// Every key of this ConfigMap.
+    ConfigMap(String),
 }
 
 /// CPU and memory quantities in Kubernetes quantity syntax.

@@ -116,6 +116,10 @@ pub struct RawApp {
     /// Flyway version of the migration (default 226).
     #[schemars(with = "Option<i64>")]
     pub migration_version: Option<Spanned<i64>>,
+    /// Labels added to the PodMonitor and the PrometheusRule (e.g. `release` for
+    /// kube-prometheus-stack's selectors).
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    pub monitoring_labels: Option<BTreeMap<String, SStr>>,
 }
 
 /// `[workloads.NAME]`.
@@ -137,6 +141,48 @@ pub struct RawWorkload {
     /// Resource limits (default cpu 1, memory 1Gi).
     #[schemars(with = "Option<RawResources>")]
     pub limits: Option<RawResources>,
+    /// HTTP paths of the startup, readiness and liveness probes (default Quarkus' `/q/health/*`).
+    #[schemars(with = "Option<RawProbes>")]
+    pub probes: Option<RawProbes>,
+    /// Path the PodMonitor scrapes (default `/q/metrics`).
+    #[schemars(with = "Option<String>")]
+    pub metrics_path: Option<SStr>,
+    /// Extra environment variables of the container, name → value.
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    pub env: Option<BTreeMap<String, SStr>>,
+    /// Secrets and ConfigMaps whose keys become environment variables, in order.
+    #[schemars(with = "Option<Vec<RawEnvSource>>")]
+    pub env_from: Option<Vec<RawEnvSource>>,
+    /// ServiceAccount the pods run as (default: the namespace's `default`).
+    #[schemars(with = "Option<String>")]
+    pub service_account: Option<SStr>,
+}
+
+/// `probes = { startup = "…", readiness = "…", liveness = "…" }`: each optional.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawProbes {
+    /// Startup probe path (default `/q/health/started`).
+    #[schemars(with = "Option<String>")]
+    pub startup: Option<SStr>,
+    /// Readiness probe path (default `/q/health/ready`).
+    #[schemars(with = "Option<String>")]
+    pub readiness: Option<SStr>,
+    /// Liveness probe path (default `/q/health/live`).
+    #[schemars(with = "Option<String>")]
+    pub liveness: Option<SStr>,
+}
+
+/// One `env_from` entry: `{ secret = "name" }` or `{ config_map = "name" }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnvSource {
+    /// A Secret in the app's namespace.
+    #[schemars(with = "Option<String>")]
+    pub secret: Option<SStr>,
+    /// A ConfigMap in the app's namespace.
+    #[schemars(with = "Option<String>")]
+    pub config_map: Option<SStr>,
 }
 
 /// `{ cpu = "…", memory = "…" }`.

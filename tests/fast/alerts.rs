@@ -9,8 +9,8 @@
 //! the thresholds.
 
 use crate::support::{
-    default_sources, file, fixture_dirs, has_tool, load, model, render, render_default,
-    run_tool, tool, validate_manifests, write_files, yaml_documents,
+    default_sources, file, fixture_dirs, has_tool, load, model, render, render_default, run_tool,
+    tool, validate_manifests, write_files, yaml_documents,
 };
 use scalegen::config::model::Model;
 use scalegen::render::file::RenderedFile;
@@ -534,11 +534,11 @@ fn promtool() -> Option<PathBuf> {
 
 /// `promtool check rules monitoring/rules/scaling.rules.yaml` in the output directory.
 fn check_rules(promtool: &Path, out: &Path) -> (bool, String) {
-    run_tool(
-        Command::new(promtool)
-            .current_dir(out)
-            .args(["check", "rules", monitoring::PLAIN_RULE_FILE]),
-    )
+    run_tool(Command::new(promtool).current_dir(out).args([
+        "check",
+        "rules",
+        monitoring::PLAIN_RULE_FILE,
+    ]))
 }
 
 /// `cd monitoring && promtool test rules prometheusrule-scaling.test.yaml`.
@@ -587,7 +587,10 @@ fn the_plain_rule_file_holds_exactly_the_groups_of_the_prometheusrule() {
     for files in [render_default().2, odd().2, plain().2] {
         let manifest = yaml(&file(&files, monitoring::RULE_FILE).contents);
         let plain_file = file(&files, monitoring::PLAIN_RULE_FILE);
-        assert!(!plain_file.kustomize, "a plain rule file is no Kubernetes object");
+        assert!(
+            !plain_file.kustomize,
+            "a plain rule file is no Kubernetes object"
+        );
         let plain = yaml(&plain_file.contents);
         assert_eq!(plain.as_mapping().unwrap().len(), 1, "only `groups`");
         assert_eq!(plain["groups"], manifest["spec"]["groups"]);

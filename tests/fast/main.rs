@@ -9,6 +9,7 @@ mod support;
 mod alerts;
 mod architecture;
 mod cli;
+mod ecosystem;
 mod keda_default;
 mod keda_timeline;
 mod manifests;

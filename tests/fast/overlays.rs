@@ -114,4 +114,3 @@ fn without_the_shipped_configuration_the_prefix_breaks_every_target() {
     let (broken, count) = unresolved_targets(&build);
     assert_eq!(broken.len(), count, "kustomize alone does not know KEDA");
 }
-

@@ -93,6 +93,7 @@ impl Validator {
             None => Some(226),
             Some(v) => self.int_in(p, v, 1, u32::MAX as i64, "`app.migration_version`"),
         };
+        let monitoring_labels = self.monitoring_labels(p, a.monitoring_labels.as_ref());
         if !ok {
             return None;
         }
@@ -108,6 +109,7 @@ impl Validator {
                 .unwrap_or_else(|| "http://prometheus-operated.monitoring.svc:9090".into()),
             runbook_url: a.runbook_url.get_ref().clone(),
             migration_version: migration_version? as u32,
+            monitoring_labels: monitoring_labels?,
         })
     }
 
@@ -163,16 +165,21 @@ impl Validator {
                     }
                 }
             }
-            match (p95, port, window, requests, limits) {
-                (Some(p95), Some(port), Some(window), Some(requests), Some(limits)) if ok => out
-                    .push(Workload {
+            let pod = self.pod_settings(p, name.get_ref(), w);
+            match (p95, port, window, requests, limits, pod) {
+                (Some(p95), Some(port), Some(window), Some(requests), Some(limits), Some(pod))
+                    if ok =>
+                {
+                    out.push(Workload {
                         name: name.get_ref().clone(),
                         p95_ms: p95 as u32,
                         port: port as u16,
                         scale_down_window: window,
                         requests,
                         limits,
-                    }),
+                        pod,
+                    })
+                }
                 _ => ok = false,
             }
         }
@@ -569,5 +576,6 @@ fn placeholder_app() -> App {
         prometheus_url: String::new(),
         runbook_url: String::new(),
         migration_version: 1,
+        monitoring_labels: Vec::new(),
     }
 }

@@ -47,6 +47,7 @@ pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
         name: format!("{}-scaling", r.model.app.name),
         namespace: &r.model.app.namespace,
         app: &r.model.app.name,
+        monitoring_labels: &r.model.app.monitoring_labels,
         groups: groups.iter().map(GroupContext::from).collect(),
     };
     let plain = PlainRuleFileContext {
@@ -96,6 +97,8 @@ struct RuleFileContext<'a> {
     namespace: &'a str,
     /// App name (label).
     app: &'a str,
+    /// `[app] monitoring_labels` (e.g. kube-prometheus-stack's `release`).
+    monitoring_labels: &'a [(String, String)],
     /// Non-empty rule groups.
     groups: Vec<GroupContext>,
 }

@@ -397,6 +397,7 @@ mod tests {
                 prometheus_url: "http://p".into(),
                 runbook_url: "http://r".into(),
                 migration_version: 1,
+                monitoring_labels: vec![],
             },
             workloads: vec![Workload {
                 name: "q".into(),
@@ -411,6 +412,7 @@ mod tests {
                     cpu: "1".into(),
                     memory: "1Gi".into(),
                 },
+                pod: Default::default(),
             }],
             territories: vec![Territory {
                 code: "DE".into(),
