@@ -27,6 +27,9 @@ pub struct InputArgs {
     /// Treat warnings as errors (exit 2).
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Apply the overrides of `[environments.NAME]` (namespace, image, URLs, replica bounds).
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
 }
 
 /// The subcommands.

@@ -20,8 +20,11 @@ pub fn run(input: &InputArgs, today: Option<&str>) -> ExitStatus {
         return ExitStatus::InvalidInput;
     };
     let m = &loaded.model;
+    let env = input.env.as_ref().map_or_else(String::new, |name| {
+        format!(" (environment `{name}`, namespace {})", m.app.namespace)
+    });
     emitln!(
-        "ok: {} territories, {} workloads, {} seasons/campaigns, {} blackouts",
+        "ok: {} territories, {} workloads, {} seasons/campaigns, {} blackouts{env}",
         m.territories.len(),
         m.workloads.len(),
         m.entries.len(),

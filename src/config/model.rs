@@ -27,6 +27,38 @@ pub struct Model {
     pub entries: Vec<Entry>,
     /// Every `[[blackout]]`, in calendar file order, then entry order.
     pub blackouts: Vec<Blackout>,
+    /// `[environments.*]`, sorted by name; [`Model::for_environment`] applies one.
+    pub environments: Vec<Environment>,
+}
+
+/// `[environments.NAME]`: the overrides of one deployment environment (SPEC §9).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Environment {
+    /// `^[a-z][a-z0-9-]*$`, as in `--env NAME`.
+    pub name: String,
+    /// Replaces `app.namespace`.
+    pub namespace: Option<String>,
+    /// Replaces `app.image`.
+    pub image: Option<String>,
+    /// Replaces `app.prometheus_url`.
+    pub prometheus_url: Option<String>,
+    /// Replaces `app.runbook_url`.
+    pub runbook_url: Option<String>,
+    /// Replica bounds replacing the territories' own, in (territory, workload) order.
+    pub bounds: Vec<BoundsOverride>,
+}
+
+/// New `min`/`max` of one (territory, workload) in an environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundsOverride {
+    /// Territory code.
+    pub territory: String,
+    /// Workload name.
+    pub workload: String,
+    /// New `min`, if overridden.
+    pub min: Option<u32>,
+    /// New `max`, if overridden.
+    pub max: Option<u32>,
 }
 
 /// `[app]`: names, image and the links and versions the artefacts need.
@@ -490,6 +522,36 @@ pub struct Blackout {
 }
 
 impl Model {
+    /// This model as environment `name` sees it (its overrides applied; validation has
+    /// checked the result), or `None` when no such environment is configured.
+    pub fn for_environment(&self, name: &str) -> Option<Model> {
+        let env = self.environments.iter().find(|e| e.name == name)?;
+        let mut model = self.clone();
+        let app = &mut model.app;
+        for (slot, value) in [
+            (&mut app.namespace, &env.namespace),
+            (&mut app.image, &env.image),
+            (&mut app.prometheus_url, &env.prometheus_url),
+            (&mut app.runbook_url, &env.runbook_url),
+        ] {
+            if let Some(v) = value {
+                slot.clone_from(v);
+            }
+        }
+        for b in &env.bounds {
+            let tw = model
+                .territories
+                .iter_mut()
+                .find(|t| t.code == b.territory)
+                .and_then(|t| t.workloads.iter_mut().find(|w| w.workload == b.workload));
+            if let Some(tw) = tw {
+                tw.min = b.min.unwrap_or(tw.min);
+                tw.max = b.max.unwrap_or(tw.max);
+            }
+        }
+        Some(model)
+    }
+
     /// The territory with `code`.
     pub fn territory(&self, code: &str) -> Option<&Territory> {
         self.territories.iter().find(|t| t.code == code)

@@ -89,6 +89,44 @@ pub struct RawTerritoriesFile {
     #[serde(default)]
     #[schemars(with = "Option<RawAlerts>")]
     pub alerts: Option<Section<RawAlerts>>,
+    /// Deployment environments (`render --env NAME`), each overriding a few `[app]` keys
+    /// and replica bounds.
+    #[serde(default)]
+    #[schemars(with = "Option<BTreeMap<String, RawEnvironment>>")]
+    pub environments: Option<BTreeMap<String, Section<RawEnvironment>>>,
+}
+
+/// `[environments.NAME]`: what differs between clusters or stages of one app.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnvironment {
+    /// Namespace of every object (and of every PromQL selector).
+    #[schemars(with = "Option<String>")]
+    pub namespace: Option<SStr>,
+    /// Container image.
+    #[schemars(with = "Option<String>")]
+    pub image: Option<SStr>,
+    /// Prometheus URL of the KEDA prometheus triggers.
+    #[schemars(with = "Option<String>")]
+    pub prometheus_url: Option<SStr>,
+    /// Runbook URL of the alerts.
+    #[schemars(with = "Option<String>")]
+    pub runbook_url: Option<SStr>,
+    /// Replica bounds by territory code, then workload.
+    #[schemars(with = "Option<BTreeMap<String, BTreeMap<String, RawBounds>>>")]
+    pub territories: Option<BTreeMap<String, BTreeMap<String, RawBounds>>>,
+}
+
+/// `{ min = …, max = … }` of one workload in an environment (each optional).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBounds {
+    /// Minimum replicas.
+    #[schemars(with = "Option<i64>")]
+    pub min: Option<Spanned<i64>>,
+    /// Maximum replicas.
+    #[schemars(with = "Option<i64>")]
+    pub max: Option<Spanned<i64>>,
 }
 
 /// `[app]`.

@@ -3,7 +3,9 @@
 //! `[app] monitoring_labels`, read back from the rendered `ecosystem` fixture; and the
 //! spanned errors for each of those keys.
 
-use crate::support::{file, fixture, load, render, yaml_documents};
+use crate::support::{
+    default_sources, file, fixture, load, model, render, scalegen_in, yaml_documents,
+};
 use scalegen::config::example::{CALENDARS, TERRITORIES};
 use scalegen::config::validate::model_from_strs;
 use scalegen::render::file::RenderedFile;
@@ -216,4 +218,142 @@ fn pod_settings_and_monitoring_labels_are_validated_where_they_are_written() {
             );
         }
     }
+}
+
+// ------------------------------------------------------------------ environments
+
+#[test]
+fn an_environment_renders_its_namespace_image_urls_and_bounds_everywhere() {
+    let (t, c) = default_sources();
+    let base = model(&t, &c);
+    let staging = base
+        .for_environment("staging")
+        .expect("the default has staging");
+    assert_eq!(staging.app.namespace, "freshplan-staging");
+    let (_, files) = render(&staging);
+    let mut objects = 0;
+    for f in files.iter().filter(|f| f.kustomize) {
+        for doc in yaml_documents(&f.contents) {
+            objects += 1;
+            assert_eq!(
+                doc["metadata"]["namespace"].as_str(),
+                Some("freshplan-staging"),
+                "{}",
+                f.path
+            );
+        }
+        assert!(
+            !f.contents.contains("namespace=\\\"freshplan\\\""),
+            "{} still queries the base namespace",
+            f.path
+        );
+    }
+    assert!(objects > 20);
+    let kustomization = yaml_documents(&file(&files, "kustomization.yaml").contents).remove(0);
+    assert_eq!(
+        kustomization["namespace"].as_str(),
+        Some("freshplan-staging")
+    );
+    let de = first_doc(&files, "deployments/freshplan-api-queries-de.yaml");
+    assert_eq!(
+        de["spec"]["template"]["spec"]["containers"][0]["image"].as_str(),
+        Some("registry.example.com/freshfoodz/freshplan-api:1.43.0-rc.1")
+    );
+    let so = first_doc(&files, "keda/freshplan-api-queries-de.yaml");
+    assert_eq!(
+        so["spec"]["minReplicaCount"].as_u64(),
+        Some(1),
+        "staging min"
+    );
+    assert_eq!(so["spec"]["maxReplicaCount"].as_u64(), Some(6), "base max");
+    let base_so = first_doc(&render(&base).1, "keda/freshplan-api-queries-de.yaml");
+    assert_eq!(base_so["spec"]["minReplicaCount"].as_u64(), Some(2));
+    assert!(base.for_environment("prod").is_none());
+}
+
+/// The default territories with `extra` appended (an environment table).
+fn with_environment(extra: &str) -> Result<scalegen::config::model::Model, String> {
+    let text = format!("{TERRITORIES}\n{extra}");
+    model_from_strs(&text, CALENDARS).map_err(|e| e.render())
+}
+
+#[test]
+fn environments_are_validated_like_the_base_at_their_own_tables() {
+    let base_lines = TERRITORIES.lines().count() + 2;
+    let cases = [
+        ("[environments.dev]\nnamespce = \"x\"", "did you mean `namespace`?", 1),
+        ("[environments.dev]\nnamespace = \"Dev\"", "must be a DNS-1123 label", 1),
+        ("[environments.dev]\nrunbook_url = \"wiki\"", "`environments.dev.runbook_url` must be an http", 1),
+        ("[environments.dev]\nterritories.DX.queries = { min = 1 }", "unknown territory `DX` in an environment", 1),
+        ("[environments.dev]\nterritories.DE.querys = { min = 1 }", "did you mean `queries`?", 1),
+        ("[environments.dev]\nterritories.DE.queries = { min = 7 }", "environment `dev`: DE.queries min (7) exceeds max (6)", 1),
+        ("[environments.dev]\nterritories.DE.queries = { max = 0 }", "`max` must be between 1 and 1000", 1),
+        ("[environments.dev]\nterritories.DE.queries = { mn = 1 }", "unknown key `mn`", 1),
+        (
+            "[environments.dev]\nterritories.DE.queries = { max = 4 }",
+            "environment `dev`: season `oktoberfest` floor for DE.queries (6) exceeds DE.queries.max (4) in this environment",
+            1,
+        ),
+        ("[environments.Dev]\nnamespace = \"x\"", "environment names must be DNS-1035 labels", 0),
+    ];
+    for (extra, message, line_offset) in cases {
+        let out = with_environment(extra).expect_err(extra);
+        assert!(
+            out.contains(message),
+            "{extra}: missing {message:?} in\n{out}"
+        );
+        let line = base_lines + line_offset;
+        assert!(
+            out.contains(&format!("--> territories.toml:{line}:")),
+            "{extra}: not at line {line}:\n{out}"
+        );
+    }
+    let ok = with_environment("[environments.dev]\nterritories.CH.commands = { max = 2 }").unwrap();
+    let dev = ok.for_environment("dev").unwrap();
+    assert_eq!(
+        dev.territory("CH")
+            .unwrap()
+            .workload("commands")
+            .unwrap()
+            .max,
+        2
+    );
+    assert_eq!(dev.app.namespace, "freshplan", "not overridden");
+}
+
+#[test]
+fn the_command_line_takes_env_names_it_and_repeats_the_flags_in_drift_hints() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = crate::support::root();
+    let config = root.join("territories.toml");
+    let calendars = root.join("calendars");
+    let (config, calendars) = (config.to_str().unwrap(), calendars.to_str().unwrap());
+    let input = ["--config", config, "--calendars", calendars];
+    let run = |extra: &[&str]| {
+        let args: Vec<&str> = extra.iter().chain(input.iter()).copied().collect();
+        scalegen_in(dir.path(), &args, None)
+    };
+    let (code, _, err) = run(&["validate", "--env", "stagin"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown environment `stagin`"), "{err}");
+    assert!(err.contains("did you mean `staging`?"), "{err}");
+    let (code, out, err) = run(&["validate", "--env", "staging", "--today", "2026-01-01"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("(environment `staging`, namespace freshplan-staging)"),
+        "{out}"
+    );
+    let (code, out, err) = run(&["render", "--env", "staging", "--out", "stg"]);
+    assert_eq!(code, 0, "{err}{out}");
+    let kustomization = fs_err::read_to_string(dir.path().join("stg/kustomization.yaml")).unwrap();
+    assert!(kustomization.contains("namespace: \"freshplan-staging\""));
+    let (code, out, _) = run(&["render", "--check", "--out", "stg"]);
+    assert_eq!(code, 1, "the base differs from staging");
+    let hint = out.lines().last().unwrap();
+    assert!(
+        hint.ends_with(&format!("files differ in stg; run `scalegen render --config {config} --calendars {calendars} --out stg` and commit the result")),
+        "{hint}"
+    );
+    let (code, out, _) = run(&["render", "--check", "--env", "staging", "--out", "stg"]);
+    assert_eq!(code, 0, "{out}");
 }

@@ -6,6 +6,7 @@
 
 mod calendars;
 mod checks;
+mod environments;
 mod events;
 mod pods;
 pub mod rules;
@@ -166,6 +167,7 @@ impl Validator {
         let mut model = base.filter(|_| complete)?;
         model.entries = entries;
         model.blackouts = blackouts;
+        self.check_environment_floors(&model);
         self.report_inexpressible(&model);
         self.warn_past_entries(&model);
         self.warn_dst_edges(&model);

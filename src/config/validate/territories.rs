@@ -39,6 +39,7 @@ impl Validator {
         };
         let workloads = workloads?;
         let (territories, all_ok) = self.territories(p, &workloads, app.as_ref());
+        let environments = self.environments(p, &territories, &workloads);
         // Calendars are checked against whatever validated, so their problems are
         // reported in the same run as those of territories.toml.
         let for_calendars = Model {
@@ -49,8 +50,13 @@ impl Validator {
             alerts: alerts.clone().unwrap_or_else(default_alerts),
             entries: Vec::new(),
             blackouts: Vec::new(),
+            environments: environments.clone().unwrap_or_default(),
         };
-        let complete = app.is_some() && events.is_some() && alerts.is_some() && all_ok;
+        let complete = app.is_some()
+            && events.is_some()
+            && alerts.is_some()
+            && environments.is_some()
+            && all_ok;
         Some((for_calendars, complete))
     }
 

@@ -446,6 +446,7 @@ mod tests {
             },
             entries,
             blackouts,
+            environments: vec![],
         }
     }
 
