@@ -74,6 +74,12 @@ pub enum Command {
         #[command(flatten)]
         args: PlanArgs,
     },
+    /// Report the broken references of a final `kubectl kustomize` build (exit 1 if any).
+    CheckBuild {
+        /// The build (multi-document YAML); `-` or none reads stdin.
+        #[arg(value_name = "FILE|-")]
+        file: Option<PathBuf>,
+    },
     /// Write the example configuration (territories.toml + calendars/) into DIR.
     Init {
         /// Target directory (created if missing).

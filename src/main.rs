@@ -29,6 +29,7 @@ fn run(command: Command) -> ExitStatus {
         Command::Validate { input, today } => commands::validate::run(&input, today.as_deref()),
         Command::Explain { input, args } => commands::explain::run(&input, &args),
         Command::Plan { input, args } => commands::plan::run(&input, &args),
+        Command::CheckBuild { file } => commands::check_build::run(file.as_deref()),
         Command::Init { dir } => commands::init::run(&dir),
         Command::Schema => commands::schema::run(),
         Command::Completions { shell } => commands::completions::run(shell),

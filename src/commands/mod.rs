@@ -18,6 +18,7 @@ macro_rules! emitln {
     };
 }
 
+pub mod check_build;
 pub mod completions;
 pub mod explain;
 pub mod init;

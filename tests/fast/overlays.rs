@@ -3,8 +3,12 @@
 //! `scaleTargetRef` resolvable (the shipped `configurations:` file does that), and
 //! `scalegen check-build` reports every reference a build breaks.
 
-use crate::support::{render_default, run_tool, tool, write_files, yaml_documents};
+use crate::support::{
+    default_sources, model, render, render_default, run_tool, scalegen_in, tool, write_files,
+    yaml_documents,
+};
 use scalegen::render::file::RenderedFile;
+use scalegen::report::build::{self, Broken};
 use serde_yaml::Value;
 use std::path::Path;
 use std::process::Command;
@@ -113,4 +117,195 @@ fn without_the_shipped_configuration_the_prefix_breaks_every_target() {
     };
     let (broken, count) = unresolved_targets(&build);
     assert_eq!(broken.len(), count, "kustomize alone does not know KEDA");
+}
+
+// ------------------------------------------------------------------ check-build
+
+/// `scalegen check-build -` on `build`: (exit code, stdout, stderr).
+fn check_build(build: &str) -> (i32, String, String) {
+    scalegen_in(&std::env::temp_dir(), &["check-build", "-"], Some(build))
+}
+
+#[test]
+fn check_build_flags_a_namespace_changing_overlay_and_passes_its_environment() {
+    let (t, c) = default_sources();
+    let base = model(&t, &c);
+    let dir = overlay(&render(&base).1, "namespace: freshplan-staging\n");
+    let Some(build) = kustomize(&dir.path().join("overlay")) else {
+        return;
+    };
+    let (code, out, err) = check_build(&build);
+    assert_eq!(code, 1, "{out}{err}");
+    for kind in ["ScaledObject", "PrometheusRule", "PodMonitor", "ConfigMap"] {
+        assert!(
+            out.lines().any(
+                |l| l.starts_with(&format!("error: {kind} freshplan-staging/"))
+                    && l.contains("namespace")
+            ),
+            "{kind} not flagged:\n{out}"
+        );
+    }
+    assert!(
+        out.contains("scalegen render --env NAME --out DIR"),
+        "{out}"
+    );
+    let staging = base.for_environment("staging").unwrap();
+    let dir = overlay(&render(&staging).1, "namespace: freshplan-staging\n");
+    let build = kustomize(&dir.path().join("overlay")).unwrap();
+    let (code, out, _) = check_build(&build);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("check-build: no broken references in "),
+        "{out}"
+    );
+}
+
+#[test]
+fn check_build_keeps_prefixed_targets_and_names_the_alerts_a_prefix_breaks() {
+    let dir = overlay(&render_default().2, "namePrefix: eu-\n");
+    let Some(build) = kustomize(&dir.path().join("overlay")) else {
+        return;
+    };
+    let (code, out, _) = check_build(&build);
+    assert!(!out.contains("scaleTargetRef"), "{out}");
+    assert!(!out.contains("namespace="), "{out}");
+    // KEDA names the HPA after the renamed ScaledObject; the alerts cannot follow.
+    assert_eq!(code, 1);
+    let flagged: Vec<&str> = out.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(flagged.len(), 12, "{out}");
+    for holder in [
+        "PrometheusRule freshplan/eu-freshplan-api-scaling",
+        "ConfigMap freshplan/eu-freshplan-api-scaling-dashboard",
+    ] {
+        let lines: Vec<&&str> = flagged
+            .iter()
+            .filter(|l| l.starts_with(&format!("error: {holder}: ")))
+            .collect();
+        assert_eq!(lines.len(), 6, "one per ScaledObject: {out}");
+        assert!(lines
+            .iter()
+            .all(|l| l.contains("(its HPA `keda-hpa-freshplan-api-")));
+    }
+}
+
+/// The clean build of the default configuration (no kubectl needed: the rendered files
+/// already are the build, one document after another).
+fn clean_build() -> String {
+    let (_, _, files) = render_default();
+    files
+        .iter()
+        .filter(|f| f.kustomize)
+        .map(|f| format!("---\n{}", f.contents))
+        .collect()
+}
+
+/// The problems of `build` as (object, broken kind) pairs.
+fn problems(build: &str) -> Vec<(String, Broken)> {
+    let objects = build::objects(build).expect("the build parses");
+    build::check(&objects)
+        .into_iter()
+        .map(|p| (p.object, p.broken))
+        .collect()
+}
+
+#[test]
+fn check_build_catches_each_kind_of_broken_reference() {
+    let clean = clean_build();
+    assert_eq!(problems(&clean), []);
+    let edit = |from: &str, to: &str| {
+        assert!(clean.contains(from), "{from}");
+        clean.replacen(from, to, 1)
+    };
+    // A ScaledObject whose Deployment was renamed away.
+    let broken = edit(
+        "kind: Deployment\nmetadata:\n  name: \"freshplan-api-commands-at\"",
+        "kind: Deployment\nmetadata:\n  name: \"gone\"",
+    );
+    assert_eq!(
+        problems(&broken),
+        [(
+            "ScaledObject freshplan/freshplan-api-commands-at".to_string(),
+            Broken::ScaleTarget
+        )]
+    );
+    // A trigger querying another namespace.
+    let broken = edit(
+        "count{namespace=\\\"freshplan\\\",territory=\\\"AT\\\"",
+        "count{namespace=\\\"prod\\\",territory=\\\"AT\\\"",
+    );
+    assert_eq!(
+        problems(&broken),
+        [(
+            "ScaledObject freshplan/freshplan-api-commands-at".to_string(),
+            Broken::Namespace
+        )]
+    );
+    // A PodMonitor selecting another namespace.
+    let broken = edit(
+        "matchNames:\n      - \"freshplan\"",
+        "matchNames:\n      - \"other\"",
+    );
+    assert_eq!(
+        problems(&broken),
+        [(
+            "PodMonitor freshplan/freshplan-api".to_string(),
+            Broken::Namespace
+        )]
+    );
+    // A Service (and the PDB beside it) selecting pods nobody runs.
+    let broken = clean.replace(
+        "    workload: \"commands\"\n  ports:",
+        "    workload: \"cmds\"\n  ports:",
+    );
+    let found = problems(&broken);
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(found
+        .iter()
+        .all(|(o, k)| o.starts_with("Service freshplan/") && *k == Broken::Selector));
+    // Alerts and the dashboard reading the HPA of a ScaledObject that does not exist.
+    let hpa = "keda-hpa-freshplan-api-commands-at";
+    assert_eq!(
+        clean.matches(hpa).count(),
+        4,
+        "2 in the dashboard, 2 in alert expressions"
+    );
+    let broken = clean.replace(hpa, "keda-hpa-freshplan-api-commands-xx");
+    assert_eq!(
+        problems(&broken),
+        [
+            (
+                "ConfigMap freshplan/freshplan-api-scaling-dashboard".to_string(),
+                Broken::ScaledObjectName
+            ),
+            (
+                "PrometheusRule freshplan/freshplan-api-scaling".to_string(),
+                Broken::ScaledObjectName
+            )
+        ]
+    );
+}
+
+#[test]
+fn check_build_reads_files_and_stdin_and_rejects_what_is_no_build() {
+    let dir = write_files(&[]);
+    let path = dir.path().join("build.yaml");
+    fs_err::write(&path, clean_build()).unwrap();
+    let (code, out, _) = scalegen_in(dir.path(), &["check-build", "build.yaml"], None);
+    assert_eq!(
+        (code, out.starts_with("check-build: no broken")),
+        (0, true),
+        "{out}"
+    );
+    let (code, _, err) = check_build("kind: [unclosed\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("error: <stdin>: invalid YAML"), "{err}");
+    let (code, _, err) = check_build("a: 1\n");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("document 1 is not a Kubernetes object"),
+        "{err}"
+    );
+    let (code, _, err) = scalegen_in(dir.path(), &["check-build", "missing.yaml"], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("missing.yaml"), "{err}");
 }
