@@ -6,7 +6,8 @@
 #
 # Needs: cargo (rustup). Installs when missing (as root, with apt-get): PostgreSQL 15
 # (the migration tests start their own throwaway server), promtool (package
-# prometheus), kubectl (package kubernetes-client), Go + robfig/cron for the oracle.
+# prometheus), kubectl (package kubernetes-client), Go + robfig/cron for the oracle; with
+# pip into target/tools/venv: check-jsonschema and taplo (pinned).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -36,7 +37,25 @@ command -v promtool >/dev/null || apt_install prometheus
 command -v kubectl >/dev/null || apt_install kubernetes-client
 # Debian's prometheus package may start a server during install; nothing here needs it.
 pkill -x prometheus 2>/dev/null || true
-# The tests use promtool and kubectl (installed above): missing, they fail instead of skipping.
+# JSON Schema checkers from PyPI, pinned, in a virtualenv under target/ (never system-wide):
+# check-jsonschema validates configurations against `scalegen schema`, taplo applies the
+# `.taplo.toml` that `scalegen init` writes.
+tools_venv=$root/target/tools/venv
+pip_pins=(check-jsonschema==0.33.0 taplo==0.9.3)
+installed=$("$tools_venv/bin/pip" freeze 2>/dev/null || true)
+for pin in "${pip_pins[@]}"; do
+  grep -qxF "$pin" <<<"$installed" && continue
+  python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
+  [ -x "$tools_venv/bin/pip" ] || python3 -m venv "$tools_venv"
+  "$tools_venv/bin/pip" install --quiet --disable-pip-version-check "${pip_pins[@]}"
+  break
+done
+export SCALEGEN_CHECK_JSONSCHEMA=$tools_venv/bin/check-jsonschema
+export SCALEGEN_TAPLO=$tools_venv/bin/taplo
+"$SCALEGEN_CHECK_JSONSCHEMA" --version
+"$SCALEGEN_TAPLO" --version
+# The tests use promtool, kubectl, check-jsonschema and taplo (installed above): missing,
+# they fail instead of skipping.
 export SCALEGEN_REQUIRE_TOOLS=1
 
 if [ -d "$shared/tools/cron-oracle" ]; then

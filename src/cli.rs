@@ -86,13 +86,30 @@ pub enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
-    /// Print the JSON Schema of territories.toml and of calendar files.
-    Schema,
+    /// Print the JSON Schema (draft 2020-12) of territories.toml or of a calendar file.
+    Schema {
+        /// Which file the schema describes.
+        #[arg(value_enum)]
+        kind: SchemaKind,
+        /// Enumerate the territories, regions and workloads of this territories file (default:
+        /// ./territories.toml when it exists; without one the schema checks names by pattern).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
     /// Print a shell completion script.
     Completions {
         /// Shell to generate for.
         shell: clap_complete::Shell,
     },
+}
+
+/// The input files `scalegen schema` describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaKind {
+    /// `territories.toml`.
+    Territories,
+    /// A file of `calendars/`.
+    Calendar,
 }
 
 /// Arguments of `scalegen explain`.

@@ -31,7 +31,7 @@ fn run(command: Command) -> ExitStatus {
         Command::Plan { input, args } => commands::plan::run(&input, &args),
         Command::CheckBuild { file } => commands::check_build::run(file.as_deref()),
         Command::Init { dir } => commands::init::run(&dir),
-        Command::Schema => commands::schema::run(),
+        Command::Schema { kind, config } => commands::schema::run(kind, config.as_deref()),
         Command::Completions { shell } => commands::completions::run(shell),
     }
 }

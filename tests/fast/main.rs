@@ -16,5 +16,6 @@ mod manifests;
 mod overlays;
 mod robustness;
 mod runbook;
+mod schemas;
 mod snapshots;
 mod validation;
