@@ -7,6 +7,7 @@
 pub mod build;
 pub mod explain;
 pub mod plan;
+pub mod recurrence;
 
 use crate::config::model::Model;
 use crate::diag::{did_you_mean, Closeness};

@@ -357,3 +357,98 @@ fn the_command_line_takes_env_names_it_and_repeats_the_flags_in_drift_hints() {
     let (code, out, _) = run(&["render", "--check", "--env", "staging", "--out", "stg"]);
     assert_eq!(code, 0, "{out}");
 }
+
+// ------------------------------------------------------------------ dated entries
+
+#[test]
+fn dated_recurrences_count_the_hours_the_compiled_triggers_fire_outside_the_dates() {
+    use scalegen::report::recurrence::dated_recurrences;
+    let (model, schedule, _) = crate::support::render_default();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let found = dated_recurrences(&model, &schedule, day("2026-01-01")).unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let r = &found[0];
+    assert_eq!(r.entry_id, "black-week-2027");
+    // 07:00-21:00 on 2026-11-22..26: 5 × 14 h in every floored territory.
+    assert_eq!(
+        r.minutes,
+        [("CH".to_string(), 70 * 60), ("DE".to_string(), 70 * 60)]
+    );
+    assert_eq!(r.years, [2026]);
+    assert_eq!(r.summary(), "70 h in 2026, before them (CH, DE)");
+    let after = dated_recurrences(&model, &schedule, day("2027-06-01")).unwrap();
+    assert_eq!(after[0].years, [2028], "{after:?}");
+    assert!(
+        dated_recurrences(&model, &schedule, day("2029-01-01")).unwrap()[0].years == [2029, 2030]
+    );
+
+    // A midnight-crossing campaign: 18:00-02:00 on five days, 8 h each.
+    let eco = load(&fixture("ecosystem"));
+    let (schedule, _) = render(&eco);
+    let found = dated_recurrences(&eco, &schedule, day("2026-01-01")).unwrap();
+    assert_eq!(found[0].entry_id, "sinterklaas-2027");
+    assert_eq!(
+        found[0].minutes,
+        [("BE".to_string(), 40 * 60), ("NL".to_string(), 40 * 60)]
+    );
+}
+
+#[test]
+fn validate_warns_about_dated_recurrences_and_explain_names_them() {
+    let root = crate::support::root();
+    let (code, out, err) = scalegen_in(root, &["validate", "--today", "2026-01-01"], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("ok: "), "{out}");
+    assert!(
+        err.contains("warning: campaign `black-week-2027` also pre-scales outside its dates 2027-11-22 – 2027-11-26: 70 h in 2026, before them (CH, DE)"),
+        "{err}"
+    );
+    assert!(err.contains("--> calendars/campaigns.toml:7:6"), "{err}");
+    assert!(err.contains("cron has no year"), "{err}");
+    let (code, _, err) = scalegen_in(
+        root,
+        &["validate", "--today", "2026-01-01", "--deny-warnings"],
+        None,
+    );
+    assert_eq!(code, 2, "{err}");
+
+    let explain = |at: &str| {
+        let (code, out, err) = scalegen_in(
+            root,
+            &[
+                "explain",
+                "--at",
+                at,
+                "--territory",
+                "DE",
+                "--workload",
+                "queries",
+                "--format",
+                "json",
+            ],
+            None,
+        );
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["deployments"][0]["deciding"][0].clone()
+    };
+    let outside = explain("2026-11-23T10:00");
+    assert_eq!(outside["entry_id"], "black-week-2027");
+    let note = outside["note"].as_str().expect("a note outside the dates");
+    assert!(
+        note.contains("cron has no year") && note.contains("2027-11-22 – 2027-11-26"),
+        "{note}"
+    );
+    let inside = explain("2027-11-23T10:00");
+    assert_eq!(inside["entry_id"], "black-week-2027");
+    assert!(inside["note"].is_null(), "{inside}");
+    let (_, text, _) = scalegen_in(
+        root,
+        &["explain", "--at", "2026-11-23T10:00", "--territory", "DE"],
+        None,
+    );
+    assert!(
+        text.contains("      note: active because cron has no year"),
+        "{text}"
+    );
+}

@@ -29,6 +29,9 @@ pub struct Loaded {
     pub warnings: Vec<Diagnostic>,
     /// Source texts, for rendering the warnings.
     pub sources: SourceMap,
+    /// Where each calendar entry's last day (`to`) is written, by id: for the
+    /// warnings later stages add about an entry.
+    pub entry_places: BTreeMap<String, Location>,
 }
 
 /// Invalid input: every diagnostic (errors and warnings) and the texts to render them.
@@ -122,6 +125,12 @@ pub fn validate_sources(sources: &Sources, options: Options) -> Result<Loaded, F
             model,
             warnings: v.diags,
             sources: source_map,
+            entry_places: v
+                .places
+                .iter()
+                .filter(|((what, _), _)| *what == "to")
+                .map(|((_, id), at)| (id.clone(), at.clone()))
+                .collect(),
         }),
         _ => Err(Failure {
             diagnostics: v.diags,
