@@ -185,7 +185,7 @@ fn scaled_object(o: &Object, objects: &[Object], problems: &mut Vec<Problem>) {
         let label = trigger["name"].as_str().unwrap_or("(unnamed)");
         for wrong in foreign_namespaces(&matchers(query), ns) {
             let message = format!(
-                "trigger `{label}` queries namespace=\"{wrong}\", not the object's namespace `{}`",
+                "namespace=\"{wrong}\" in trigger `{label}`, not the object's namespace `{}`",
                 ns.unwrap_or("")
             );
             problem(problems, o, Broken::Namespace, message);
@@ -232,20 +232,16 @@ fn prometheus_rule(o: &Object, objects: &[Object], problems: &mut Vec<Problem>) 
     }
     for (wrong, alerts) in namespaces {
         let message = format!(
-            "{} expression{} ({}) query namespace=\"{wrong}\", not the object's namespace `{}`",
-            alerts.len(),
-            if alerts.len() == 1 { "" } else { "s" },
-            summary(&alerts),
+            "namespace=\"{wrong}\" in {}, not the object's namespace `{}`",
+            expressions(&alerts),
             ns.unwrap_or("")
         );
         problem(problems, o, Broken::Namespace, message);
     }
     for (so, alerts) in missing {
         let message = format!(
-            "{} expression{} ({}) read ScaledObject `{so}` (its HPA `{KEDA_HPA_PREFIX}{so}` or KEDA's series), which is not in namespace `{}`",
-            alerts.len(),
-            if alerts.len() == 1 { "" } else { "s" },
-            summary(&alerts),
+            "ScaledObject `{so}` (its HPA `{KEDA_HPA_PREFIX}{so}` or KEDA's series) in {} is not in namespace `{}`",
+            expressions(&alerts),
             ns.unwrap_or("")
         );
         problem(problems, o, Broken::ScaledObjectName, message);
@@ -270,6 +266,12 @@ fn tally(list: &mut Vec<(String, Vec<String>)>, key: String, alert: &str) {
         Some((_, alerts)) => alerts.push(alert.to_string()),
         None => list.push((key, vec![alert.to_string()])),
     }
+}
+
+/// `24 expressions (a, b, c and 4 more)`: how many rules, and the distinct names of some.
+fn expressions(names: &[String]) -> String {
+    let plural = if names.len() == 1 { "" } else { "s" };
+    format!("{} expression{plural} ({})", names.len(), summary(names))
 }
 
 /// `a, b, c and 4 more` of the distinct names in `names`.
@@ -384,7 +386,7 @@ fn dashboards(o: &Object, objects: &[Object], problems: &mut Vec<Problem>) {
         let dashboard = key.as_str().unwrap_or("?");
         for w in foreign_namespaces(&found, ns) {
             let message = format!(
-                "dashboard `{dashboard}` queries namespace=\"{w}\", not the object's namespace `{}`",
+                "namespace=\"{w}\" in dashboard `{dashboard}`, not the object's namespace `{}`",
                 ns.unwrap_or("")
             );
             problem(problems, o, Broken::Namespace, message);
@@ -392,7 +394,7 @@ fn dashboards(o: &Object, objects: &[Object], problems: &mut Vec<Problem>) {
         for so in named_scaled_objects(&found) {
             if find(objects, "ScaledObject", ns, &so).is_none() {
                 let message = format!(
-                    "dashboard `{dashboard}` reads ScaledObject `{so}` (its HPA `{KEDA_HPA_PREFIX}{so}` or KEDA's series), which is not in namespace `{}`",
+                    "ScaledObject `{so}` (its HPA `{KEDA_HPA_PREFIX}{so}` or KEDA's series) in dashboard `{dashboard}` is not in namespace `{}`",
                     ns.unwrap_or("")
                 );
                 problem(problems, o, Broken::ScaledObjectName, message);
