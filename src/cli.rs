@@ -27,6 +27,9 @@ pub struct InputArgs {
     /// Treat warnings as errors (exit 2).
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Apply the overrides of `[environments.NAME]` (namespace, image, URLs, replica bounds).
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
 }
 
 /// The subcommands.
@@ -71,19 +74,46 @@ pub enum Command {
         #[command(flatten)]
         args: PlanArgs,
     },
+    /// Report the broken references of a final `kubectl kustomize` build (exit 1 if any).
+    CheckBuild {
+        /// The build (multi-document YAML); `-` or none reads stdin.
+        #[arg(value_name = "FILE|-")]
+        file: Option<PathBuf>,
+        /// Fail (exit 1) on warnings too: ScaledObject names inside PromQL that a
+        /// namePrefix/nameSuffix overlay changed.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
     /// Write the example configuration (territories.toml + calendars/) into DIR.
     Init {
         /// Target directory (created if missing).
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
-    /// Print the JSON Schema of territories.toml and of calendar files.
-    Schema,
+    /// Print the JSON Schema (draft 2020-12) of territories.toml or of a calendar file.
+    Schema {
+        /// Which file the schema describes.
+        #[arg(value_enum)]
+        kind: SchemaKind,
+        /// Enumerate the territories, regions and workloads of this territories file (default:
+        /// ./territories.toml when it exists; without one the schema checks names by pattern).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
     /// Print a shell completion script.
     Completions {
         /// Shell to generate for.
         shell: clap_complete::Shell,
     },
+}
+
+/// The input files `scalegen schema` describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaKind {
+    /// `territories.toml`.
+    Territories,
+    /// A file of `calendars/`.
+    Calendar,
 }
 
 /// Arguments of `scalegen explain`.

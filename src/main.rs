@@ -29,8 +29,12 @@ fn run(command: Command) -> ExitStatus {
         Command::Validate { input, today } => commands::validate::run(&input, today.as_deref()),
         Command::Explain { input, args } => commands::explain::run(&input, &args),
         Command::Plan { input, args } => commands::plan::run(&input, &args),
+        Command::CheckBuild {
+            file,
+            deny_warnings,
+        } => commands::check_build::run(file.as_deref(), deny_warnings),
         Command::Init { dir } => commands::init::run(&dir),
-        Command::Schema => commands::schema::run(),
+        Command::Schema { kind, config } => commands::schema::run(kind, config.as_deref()),
         Command::Completions { shell } => commands::completions::run(shell),
     }
 }

@@ -18,6 +18,7 @@ macro_rules! emitln {
     };
 }
 
+pub mod check_build;
 pub mod completions;
 pub mod explain;
 pub mod init;
@@ -58,7 +59,7 @@ pub(crate) fn emit(text: &str) {
     }
 }
 
-/// Loads and validates; prints diagnostics; `None` means invalid input.
+/// Loads and validates, then applies `--env`; prints diagnostics; `None` means invalid input.
 fn load(input: &InputArgs, options: Options) -> Option<Loaded> {
     match crate::config::validate::load_model_with(&input.config, &input.calendars, options) {
         Ok(loaded) => {
@@ -72,12 +73,82 @@ fn load(input: &InputArgs, options: Options) -> Option<Loaded> {
                     return None;
                 }
             }
-            Some(loaded)
+            with_environment(input, loaded)
         }
         Err(failure) => {
             eprint!("{}", failure.render());
             None
         }
+    }
+}
+
+/// `loaded` with the environment of `--env` applied, or `None` (and why) when the
+/// configuration has no such environment.
+fn with_environment(input: &InputArgs, mut loaded: Loaded) -> Option<Loaded> {
+    let Some(name) = &input.env else {
+        return Some(loaded);
+    };
+    if let Some(model) = loaded.model.for_environment(name) {
+        loaded.model = model;
+        return Some(loaded);
+    }
+    let names: Vec<&str> = loaded
+        .model
+        .environments
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    eprintln!(
+        "error: unknown environment `{name}` in {}",
+        input.config.display()
+    );
+    let help = match crate::diag::did_you_mean(
+        name,
+        names.iter().copied(),
+        crate::diag::Closeness::Spelling,
+    ) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if names.is_empty() => {
+            "the configuration defines no environments; add an `[environments.NAME]` table".into()
+        }
+        None => format!("configured environments: {}", names.join(", ")),
+    };
+    eprintln!("  = help: {help}");
+    None
+}
+
+/// The input flags of this run that differ from the defaults, as a command line would
+/// repeat them (` --config x.toml --env staging`), for hints that name a command.
+fn input_flags(input: &InputArgs) -> String {
+    let mut flags = String::new();
+    if input.config != std::path::Path::new("territories.toml") {
+        flags.push_str(&format!(
+            " --config {}",
+            shell_word(&input.config.to_string_lossy())
+        ));
+    }
+    if input.calendars != std::path::Path::new("calendars") {
+        flags.push_str(&format!(
+            " --calendars {}",
+            shell_word(&input.calendars.to_string_lossy())
+        ));
+    }
+    if let Some(env) = &input.env {
+        flags.push_str(&format!(" --env {}", shell_word(env)));
+    }
+    flags
+}
+
+/// `word` quoted for a POSIX shell when it needs quoting.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@%+,".contains(&b));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 

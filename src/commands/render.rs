@@ -31,7 +31,7 @@ pub fn run(input: &InputArgs, out: &Path, check: bool) -> ExitStatus {
         }
     };
     if check {
-        return report_drift(out, &changes, files.len());
+        return report_drift(input, out, &changes, files.len());
     }
     if let Err(e) = output::apply(out, &changes) {
         eprintln!("error: writing `{}` failed: {e}", out.display());
@@ -56,7 +56,7 @@ fn count(changes: &[Change]) -> (usize, usize) {
     (changes.len() - removed, removed)
 }
 
-fn report_drift(out: &Path, changes: &[Change], total: usize) -> ExitStatus {
+fn report_drift(input: &InputArgs, out: &Path, changes: &[Change], total: usize) -> ExitStatus {
     if changes.is_empty() {
         emitln!("{} is up to date ({total} files)", out.display());
         return ExitStatus::Success;
@@ -70,10 +70,11 @@ fn report_drift(out: &Path, changes: &[Change], total: usize) -> ExitStatus {
         emitln!("{what}: {}", change.path());
         super::emit(&output::unified_diff(change));
     }
-    emitln!("drift: {} of {total} files differ in {}; run `scalegen render --out {}` and commit the result",
+    emitln!("drift: {} of {total} files differ in {}; run `scalegen render{} --out {}` and commit the result",
         changes.len(),
         out.display(),
-        out.display()
+        super::input_flags(input),
+        super::shell_word(&out.to_string_lossy())
     );
     ExitStatus::Failed
 }

@@ -53,6 +53,16 @@ pub fn load(config: &Path, calendars: &Path) -> Result<Sources, Vec<Diagnostic>>
     }
 }
 
+/// Reads only the territories file (for what needs no calendars, such as the schemas).
+pub fn load_territories(config: &Path) -> Result<Sources, Vec<Diagnostic>> {
+    read_territories(config)
+        .map(|territories| Sources {
+            territories,
+            calendars: Vec::new(),
+        })
+        .map_err(|d| vec![*d])
+}
+
 fn file_error(name: &str, message: String) -> Diagnostic {
     Diagnostic::error(
         message,

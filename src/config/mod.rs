@@ -4,12 +4,14 @@
 //! [`validate`] checks every rule of SPEC §2 and builds the model, reporting all problems
 //! at once. Nothing after this stage reads TOML. [`values`] parses the value formats,
 //! [`zone`] says what a local time of a territory is in real time (SPEC §2.2), and
-//! [`example`] is the FreshFoodz configuration `scalegen init` writes.
+//! [`example`] is the FreshFoodz configuration `scalegen init` writes. [`schema`] is the
+//! JSON Schema of the input files, derived from the parse types.
 
 pub mod example;
 pub mod load;
 pub mod model;
 pub mod parse;
+pub mod schema;
 pub mod validate;
 pub mod values;
 pub mod zone;

@@ -27,6 +27,38 @@ pub struct Model {
     pub entries: Vec<Entry>,
     /// Every `[[blackout]]`, in calendar file order, then entry order.
     pub blackouts: Vec<Blackout>,
+    /// `[environments.*]`, sorted by name; [`Model::for_environment`] applies one.
+    pub environments: Vec<Environment>,
+}
+
+/// `[environments.NAME]`: the overrides of one deployment environment (SPEC §9).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Environment {
+    /// `^[a-z][a-z0-9-]*$`, as in `--env NAME`.
+    pub name: String,
+    /// Replaces `app.namespace`.
+    pub namespace: Option<String>,
+    /// Replaces `app.image`.
+    pub image: Option<String>,
+    /// Replaces `app.prometheus_url`.
+    pub prometheus_url: Option<String>,
+    /// Replaces `app.runbook_url`.
+    pub runbook_url: Option<String>,
+    /// Replica bounds replacing the territories' own, in (territory, workload) order.
+    pub bounds: Vec<BoundsOverride>,
+}
+
+/// New `min`/`max` of one (territory, workload) in an environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundsOverride {
+    /// Territory code.
+    pub territory: String,
+    /// Workload name.
+    pub workload: String,
+    /// New `min`, if overridden.
+    pub min: Option<u32>,
+    /// New `max`, if overridden.
+    pub max: Option<u32>,
 }
 
 /// `[app]`: names, image and the links and versions the artefacts need.
@@ -46,6 +78,8 @@ pub struct App {
     pub runbook_url: String,
     /// Flyway version of the listener-and-journal migration.
     pub migration_version: u32,
+    /// Labels of the PodMonitor and the PrometheusRule besides scalegen's own, sorted by key.
+    pub monitoring_labels: Vec<(String, String)>,
 }
 
 /// A `MAJOR.MINOR` KEDA version, ordered numerically.
@@ -114,6 +148,8 @@ pub struct Workload {
     pub limits: Resources,
     /// The request the k6 load tests send to this workload.
     pub loadtest: LoadProbe,
+    /// Probes, metrics path, environment and service account of the pods.
+    pub pod: PodSettings,
 }
 
 /// The probe request of a workload's k6 load test (`[workloads.W.loadtest]`, SPEC §10).
@@ -137,6 +173,58 @@ impl Default for LoadProbe {
             body: None,
         }
     }
+}
+
+/// How the pods of a workload run, beyond image and resources (SPEC §9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodSettings {
+    /// HTTP paths of the probes.
+    pub probes: Probes,
+    /// Path the PodMonitor scrapes.
+    pub metrics_path: String,
+    /// Extra environment variables, sorted by name (`TERRITORY`/`WORKLOAD` are scalegen's).
+    pub env: Vec<(String, String)>,
+    /// Secrets and ConfigMaps whose keys become environment variables, in config order.
+    pub env_from: Vec<EnvSource>,
+    /// ServiceAccount name, when not the namespace's default.
+    pub service_account: Option<String>,
+}
+
+impl Default for PodSettings {
+    /// The Quarkus conventions (SmallRye Health, Micrometer), nothing extra.
+    fn default() -> Self {
+        PodSettings {
+            probes: Probes {
+                startup: "/q/health/started".into(),
+                readiness: "/q/health/ready".into(),
+                liveness: "/q/health/live".into(),
+            },
+            metrics_path: "/q/metrics".into(),
+            env: Vec::new(),
+            env_from: Vec::new(),
+            service_account: None,
+        }
+    }
+}
+
+/// HTTP GET paths of a container's probes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probes {
+    /// Startup probe.
+    pub startup: String,
+    /// Readiness probe.
+    pub readiness: String,
+    /// Liveness probe.
+    pub liveness: String,
+}
+
+/// A source of environment variables (`envFrom`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvSource {
+    /// Every key of this Secret.
+    Secret(String),
+    /// Every key of this ConfigMap.
+    ConfigMap(String),
 }
 
 /// CPU and memory quantities in Kubernetes quantity syntax.
@@ -524,6 +612,36 @@ pub struct Blackout {
 }
 
 impl Model {
+    /// This model as environment `name` sees it (its overrides applied; validation has
+    /// checked the result), or `None` when no such environment is configured.
+    pub fn for_environment(&self, name: &str) -> Option<Model> {
+        let env = self.environments.iter().find(|e| e.name == name)?;
+        let mut model = self.clone();
+        let app = &mut model.app;
+        for (slot, value) in [
+            (&mut app.namespace, &env.namespace),
+            (&mut app.image, &env.image),
+            (&mut app.prometheus_url, &env.prometheus_url),
+            (&mut app.runbook_url, &env.runbook_url),
+        ] {
+            if let Some(v) = value {
+                slot.clone_from(v);
+            }
+        }
+        for b in &env.bounds {
+            let tw = model
+                .territories
+                .iter_mut()
+                .find(|t| t.code == b.territory)
+                .and_then(|t| t.workloads.iter_mut().find(|w| w.workload == b.workload));
+            if let Some(tw) = tw {
+                tw.min = b.min.unwrap_or(tw.min);
+                tw.max = b.max.unwrap_or(tw.max);
+            }
+        }
+        Some(model)
+    }
+
     /// The territory with `code`.
     pub fn territory(&self, code: &str) -> Option<&Territory> {
         self.territories.iter().find(|t| t.code == code)

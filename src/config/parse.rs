@@ -89,6 +89,44 @@ pub struct RawTerritoriesFile {
     #[serde(default)]
     #[schemars(with = "Option<RawAlerts>")]
     pub alerts: Option<Section<RawAlerts>>,
+    /// Deployment environments (`render --env NAME`), each overriding a few `[app]` keys
+    /// and replica bounds.
+    #[serde(default)]
+    #[schemars(with = "Option<BTreeMap<String, RawEnvironment>>")]
+    pub environments: Option<BTreeMap<String, Section<RawEnvironment>>>,
+}
+
+/// `[environments.NAME]`: what differs between clusters or stages of one app.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnvironment {
+    /// Namespace of every object (and of every PromQL selector).
+    #[schemars(with = "Option<String>")]
+    pub namespace: Option<SStr>,
+    /// Container image.
+    #[schemars(with = "Option<String>")]
+    pub image: Option<SStr>,
+    /// Prometheus URL of the KEDA prometheus triggers.
+    #[schemars(with = "Option<String>")]
+    pub prometheus_url: Option<SStr>,
+    /// Runbook URL of the alerts.
+    #[schemars(with = "Option<String>")]
+    pub runbook_url: Option<SStr>,
+    /// Replica bounds by territory code, then workload.
+    #[schemars(with = "Option<BTreeMap<String, BTreeMap<String, RawBounds>>>")]
+    pub territories: Option<BTreeMap<String, BTreeMap<String, RawBounds>>>,
+}
+
+/// `{ min = …, max = … }` of one workload in an environment (each optional).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBounds {
+    /// Minimum replicas.
+    #[schemars(with = "Option<i64>")]
+    pub min: Option<Spanned<i64>>,
+    /// Maximum replicas.
+    #[schemars(with = "Option<i64>")]
+    pub max: Option<Spanned<i64>>,
 }
 
 /// `[app]`.
@@ -116,6 +154,10 @@ pub struct RawApp {
     /// Flyway version of the migration (default 226).
     #[schemars(with = "Option<i64>")]
     pub migration_version: Option<Spanned<i64>>,
+    /// Labels added to the PodMonitor and the PrometheusRule (e.g. `release` for
+    /// kube-prometheus-stack's selectors).
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    pub monitoring_labels: Option<BTreeMap<String, SStr>>,
 }
 
 /// `[workloads.NAME]`.
@@ -140,6 +182,21 @@ pub struct RawWorkload {
     /// The request each k6 load test sends to this workload (default `GET /`).
     #[schemars(with = "Option<RawLoadtest>")]
     pub loadtest: Option<RawLoadtest>,
+    /// HTTP paths of the startup, readiness and liveness probes (default Quarkus' `/q/health/*`).
+    #[schemars(with = "Option<RawProbes>")]
+    pub probes: Option<RawProbes>,
+    /// Path the PodMonitor scrapes (default `/q/metrics`).
+    #[schemars(with = "Option<String>")]
+    pub metrics_path: Option<SStr>,
+    /// Extra environment variables of the container, name → value.
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    pub env: Option<BTreeMap<String, SStr>>,
+    /// Secrets and ConfigMaps whose keys become environment variables, in order.
+    #[schemars(with = "Option<Vec<RawEnvSource>>")]
+    pub env_from: Option<Vec<RawEnvSource>>,
+    /// ServiceAccount the pods run as (default: the namespace's `default`).
+    #[schemars(with = "Option<String>")]
+    pub service_account: Option<SStr>,
 }
 
 /// `[workloads.NAME.loadtest]`: the probe request of the k6 load tests (SPEC §10).
@@ -155,6 +212,33 @@ pub struct RawLoadtest {
     /// Request body with the same placeholders (methods that take a body only).
     #[schemars(with = "Option<String>")]
     pub body: Option<SStr>,
+}
+
+/// `probes = { startup = "…", readiness = "…", liveness = "…" }`: each optional.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawProbes {
+    /// Startup probe path (default `/q/health/started`).
+    #[schemars(with = "Option<String>")]
+    pub startup: Option<SStr>,
+    /// Readiness probe path (default `/q/health/ready`).
+    #[schemars(with = "Option<String>")]
+    pub readiness: Option<SStr>,
+    /// Liveness probe path (default `/q/health/live`).
+    #[schemars(with = "Option<String>")]
+    pub liveness: Option<SStr>,
+}
+
+/// One `env_from` entry: `{ secret = "name" }` or `{ config_map = "name" }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnvSource {
+    /// A Secret in the app's namespace.
+    #[schemars(with = "Option<String>")]
+    pub secret: Option<SStr>,
+    /// A ConfigMap in the app's namespace.
+    #[schemars(with = "Option<String>")]
+    pub config_map: Option<SStr>,
 }
 
 /// `{ cpu = "…", memory = "…" }`.

@@ -283,8 +283,8 @@ pub fn is_dns1123_label(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
-/// A DNS-1123 subdomain (Secret and ConfigMap names): dot-separated DNS-1123 labels, at
-/// most 253 characters.
+/// A DNS-1123 subdomain (names of Secrets, ConfigMaps, ServiceAccounts): dot-separated
+/// DNS-1123 labels, at most 253 characters.
 pub fn is_dns1123_subdomain(s: &str) -> bool {
     s.len() <= 253 && s.split('.').all(is_dns1123_label)
 }
@@ -340,6 +340,43 @@ pub fn probe_path_problem(path: &str) -> Option<String> {
 /// A DNS-1035 label: a DNS-1123 label starting with a letter.
 pub fn is_dns1035_label(s: &str) -> bool {
     is_dns1123_label(s) && s.as_bytes()[0].is_ascii_lowercase()
+}
+
+/// An environment variable name as shells and Kubernetes' C_IDENTIFIER rule accept it:
+/// `^[A-Za-z_][A-Za-z0-9_]*$`.
+pub fn is_env_var_name(s: &str) -> bool {
+    let mut b = s.bytes();
+    b.next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+        && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+}
+
+/// A Kubernetes label value: empty, or at most 63 characters of letters, digits, `-`, `_`
+/// and `.`, starting and ending with a letter or digit.
+pub fn is_label_value(s: &str) -> bool {
+    let b = s.as_bytes();
+    s.is_empty()
+        || (s.len() <= 63
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric())
+}
+
+/// A Kubernetes label key: `[prefix/]name`, the prefix a DNS-1123 subdomain, the name a
+/// non-empty label value.
+pub fn is_label_key(s: &str) -> bool {
+    let (prefix, name) = match s.rsplit_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, s),
+    };
+    prefix.is_none_or(is_dns1123_subdomain) && !name.is_empty() && is_label_value(name)
+}
+
+/// An absolute HTTP path for a probe or a scrape: starts with `/`, no whitespace or
+/// control characters.
+pub fn is_http_path(s: &str) -> bool {
+    s.starts_with('/') && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// `^[a-z][a-z0-9]*$`.
@@ -404,6 +441,22 @@ pub fn is_forbidden_in_name(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn kubernetes_names_labels_env_vars_and_paths() {
+        use super::*;
+        assert!(is_dns1123_subdomain("freshplan-db.v2"));
+        assert!(!is_dns1123_subdomain("Freshplan") && !is_dns1123_subdomain("a..b"));
+        assert!(is_env_var_name("QUARKUS_PROFILE") && is_env_var_name("_x1"));
+        assert!(!is_env_var_name("1X") && !is_env_var_name("A-B") && !is_env_var_name(""));
+        assert!(is_label_key("release") && is_label_key("example.com/team"));
+        assert!(!is_label_key("/x") && !is_label_key("a/b/c") && !is_label_key("-x"));
+        assert!(is_label_value("") && is_label_value("kube-prometheus-stack"));
+        assert!(!is_label_value("a b") && !is_label_value(&"x".repeat(64)));
+        assert!(
+            is_http_path("/q/health/ready") && !is_http_path("q/health") && !is_http_path("/a b")
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -6,7 +6,9 @@
 //! (label values escaped as PromQL strings, thresholds spelled without float noise), and the
 //! template's YAML auto-escaping applies on top.
 
-use crate::config::model::{Model, Resources, Territory, TerritoryWorkload, Workload};
+use crate::config::model::{
+    EnvSource, Model, PodSettings, Resources, Territory, TerritoryWorkload, Workload,
+};
 use crate::render::engine::Renderer;
 use crate::render::file::{RenderError, RenderedFile};
 use crate::render::promql::{self, decimal, seconds_from_ms};
@@ -56,6 +58,8 @@ pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
         name: &model.app.name,
         namespace: &model.app.namespace,
         app: &model.app.name,
+        monitoring_labels: &model.app.monitoring_labels,
+        endpoints: scrape_endpoints(&model.workloads),
     };
     files.push(r.file(
         "monitoring/podmonitor.yaml.j2",
@@ -133,6 +137,45 @@ struct DeploymentContext<'a> {
     requests: ResourcesContext<'a>,
     /// Container resource limits.
     limits: ResourcesContext<'a>,
+    /// Probes, extra environment, `envFrom` and ServiceAccount.
+    pod: PodContext<'a>,
+}
+
+/// The workload's [`PodSettings`] as the template lays them out.
+#[derive(Serialize)]
+struct PodContext<'a> {
+    /// Startup probe path.
+    startup_path: &'a str,
+    /// Readiness probe path.
+    readiness_path: &'a str,
+    /// Liveness probe path.
+    liveness_path: &'a str,
+    /// Extra environment variables (name, value), after `TERRITORY` and `WORKLOAD`.
+    env: &'a [(String, String)],
+    /// `envFrom` entries: (`secretRef` or `configMapRef`, name).
+    env_from: Vec<(&'static str, &'a str)>,
+    /// `serviceAccountName`, when set.
+    service_account: Option<&'a str>,
+}
+
+impl<'a> From<&'a PodSettings> for PodContext<'a> {
+    fn from(p: &'a PodSettings) -> Self {
+        PodContext {
+            startup_path: &p.probes.startup,
+            readiness_path: &p.probes.readiness,
+            liveness_path: &p.probes.liveness,
+            env: &p.env,
+            env_from: p
+                .env_from
+                .iter()
+                .map(|s| match s {
+                    EnvSource::Secret(name) => ("secretRef", name.as_str()),
+                    EnvSource::ConfigMap(name) => ("configMapRef", name.as_str()),
+                })
+                .collect(),
+            service_account: p.service_account.as_deref(),
+        }
+    }
 }
 
 fn deployment_context<'a>(t: &Target<'a>) -> DeploymentContext<'a> {
@@ -144,6 +187,7 @@ fn deployment_context<'a>(t: &Target<'a>) -> DeploymentContext<'a> {
         port: t.workload.port,
         requests: (&t.workload.requests).into(),
         limits: (&t.workload.limits).into(),
+        pod: (&t.workload.pod).into(),
     }
 }
 
@@ -237,4 +281,43 @@ struct PodMonitorContext<'a> {
     namespace: &'a str,
     /// App name, selecting the app's pods.
     app: &'a str,
+    /// `[app] monitoring_labels` (e.g. kube-prometheus-stack's `release`).
+    monitoring_labels: &'a [(String, String)],
+    /// One scrape endpoint per distinct metrics path.
+    endpoints: Vec<ScrapeEndpoint<'a>>,
+}
+
+/// A `podMetricsEndpoints` entry.
+#[derive(Serialize)]
+struct ScrapeEndpoint<'a> {
+    /// Metrics path.
+    path: &'a str,
+    /// When workloads differ in their paths: a regex of the workloads scraped at this path
+    /// (kept by their pods' `workload` label); `None` when every workload shares it.
+    workloads: Option<String>,
+}
+
+/// The scrape endpoints of `workloads`: one per metrics path, in order of first use.
+fn scrape_endpoints(workloads: &[Workload]) -> Vec<ScrapeEndpoint<'_>> {
+    let mut paths: Vec<&str> = Vec::new();
+    for w in workloads {
+        if !paths.contains(&w.pod.metrics_path.as_str()) {
+            paths.push(&w.pod.metrics_path);
+        }
+    }
+    let shared = paths.len() == 1;
+    paths
+        .into_iter()
+        .map(|path| ScrapeEndpoint {
+            path,
+            workloads: (!shared).then(|| {
+                workloads
+                    .iter()
+                    .filter(|w| w.pod.metrics_path == path)
+                    .map(|w| w.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("|")
+            }),
+        })
+        .collect()
 }

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod file;
 pub mod jobs;
 pub mod k8s;
+pub mod kustomize;
 pub mod loadtest;
 pub mod migration;
 pub mod monitoring;
@@ -36,6 +37,7 @@ pub fn render_all(model: &Model, schedule: &Schedule) -> Result<Vec<RenderedFile
     files.extend(migration::render(&renderer)?);
     files.extend(loadtest::render(&renderer)?);
     files.extend(jobs::render(&renderer)?);
+    files.push(kustomize::render(&renderer)?);
     files.push(kustomization(&renderer, &files)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
@@ -48,6 +50,8 @@ struct KustomizationContext<'a> {
     namespace: &'a str,
     /// Paths of the files `kubectl apply -k` applies, sorted.
     resources: Vec<&'a str>,
+    /// Transformer configurations (name references kustomize does not know).
+    configurations: Vec<&'a str>,
 }
 
 fn kustomization(r: &Renderer, files: &[RenderedFile]) -> Result<RenderedFile, RenderError> {
@@ -60,6 +64,7 @@ fn kustomization(r: &Renderer, files: &[RenderedFile]) -> Result<RenderedFile, R
     let ctx = KustomizationContext {
         namespace: &r.model.app.namespace,
         resources,
+        configurations: vec![kustomize::CONFIG_FILE],
     };
     r.file("kustomization.yaml.j2", ctx, "kustomization.yaml", false)
 }

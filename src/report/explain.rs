@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 
 use crate::config::model::Model;
 use crate::config::zone::{self, Wall};
-use crate::report::{select, ReportError};
+use crate::report::{recurrence, select, ReportError};
 use crate::schedule::keda::{Evaluator, TriggerState};
 use crate::schedule::{DeploymentSchedule, Schedule};
 
@@ -160,6 +160,8 @@ pub struct TriggerReport {
     pub next_start: Option<String>,
     /// robfig's `Next` of the end (local, RFC 3339); `null` = never within five years.
     pub next_end: Option<String>,
+    /// For a campaign at an instant outside its dates: why its trigger fires anyway.
+    pub note: Option<String>,
 }
 
 /// The explanation for one deployment.
@@ -260,13 +262,18 @@ fn deployment_report(
     let states: Vec<TriggerState> = (0..ds.triggers.len())
         .map(|i| ev.trigger_state(i, at))
         .collect();
+    let local_day = at.with_timezone(&tz).date_naive();
     let trigger = |i: usize| {
         let t = &ds.triggers[i];
-        let entry_name = model
+        let entry = model
             .entries
             .iter()
-            .find(|e| e.id == t.entry_id && e.kind == t.entry_kind)
-            .map_or_else(|| t.entry_id.clone(), |e| e.name.clone());
+            .find(|e| e.id == t.entry_id && e.kind == t.entry_kind);
+        let entry_name = entry.map_or_else(|| t.entry_id.clone(), |e| e.name.clone());
+        let note = entry
+            .filter(|_| floor.active.contains(&i))
+            .and_then(|e| recurrence::outside_own_dates(e, local_day))
+            .map(|(from, to)| format!("active because cron has no year: the entry's dates are {from} – {to}; remove it and re-render once they are past"));
         TriggerReport {
             name: t.name.clone(),
             entry_kind: t.entry_kind.as_str().to_string(),
@@ -277,6 +284,7 @@ fn deployment_report(
             desired_replicas: t.desired_replicas,
             next_start: states[i].next_start.map(|x| local_rfc3339(tz, x)),
             next_end: states[i].next_end.map(|x| local_rfc3339(tz, x)),
+            note,
         }
     };
     let highest = floor
@@ -393,9 +401,15 @@ pub fn text(report: &Report) -> String {
                     short_local(end)
                 );
             }
+            if let Some(note) = &t.note {
+                let _ = writeln!(out, "      note: {note}");
+            }
         }
         for t in &d.also_active {
             let _ = writeln!(out, "    also active: {}", trigger_line(t));
+            if let Some(note) = &t.note {
+                let _ = writeln!(out, "      note: {note}");
+            }
         }
         if let (FloorSource::Min, Some(t)) = (d.source, &d.next_start) {
             if let Some(start) = &t.next_start {

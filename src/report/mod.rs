@@ -1,9 +1,13 @@
 //! Reports over the compiled schedule: `explain` (the floor at one instant, and why) and
 //! `plan` (floors, replica-hours and savings over a range). Both evaluate the generated
 //! cron triggers with `schedule::keda`, so they say what the rendered manifests do.
+//! [`build`] reports on what became of the rendered manifests: the broken references of
+//! a final kustomize build (`check-build`).
 
+pub mod build;
 pub mod explain;
 pub mod plan;
+pub mod recurrence;
 
 use crate::config::model::Model;
 use crate::diag::{did_you_mean, Closeness};

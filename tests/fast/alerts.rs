@@ -1,15 +1,16 @@
 //! The PrometheusRule, its promtool unit tests and the postgres_exporter queries (SPEC §6),
 //! read back from the rendered files of the default configuration and of odd ones.
 //!
-//! The promtool tests run through `shared/tools/validate-manifests/check-rules.sh` (promtool
-//! plus the PrometheusRule → rule-file extraction) when that checker and promtool are
-//! available, and are skipped with a printed reason otherwise. One of them also renders a
-//! rule file whose threshold was tampered with and expects promtool's unit tests to fail:
-//! the generated tests really look at the thresholds.
+//! The promtool tests run stock promtool as people would, on the plain rule file
+//! `monitoring/rules/scaling.rules.yaml` and from `monitoring/` on the test file, with no
+//! helper from outside the repository (skipped with a printed reason when promtool is
+//! missing, failed when `SCALEGEN_REQUIRE_TOOLS` is set). One of them also tampers with a
+//! threshold and expects promtool's unit tests to fail: the generated tests really look at
+//! the thresholds.
 
 use crate::support::{
-    default_sources, file, has_tool, model, render, render_default, validate_manifests,
-    write_files, yaml_documents,
+    default_sources, file, fixture_dirs, has_tool, load, model, render, render_default, run_tool,
+    tool, validate_manifests, write_files, yaml_documents,
 };
 use scalegen::config::model::Model;
 use scalegen::render::file::RenderedFile;
@@ -428,7 +429,7 @@ fn test_cases(files: &[RenderedFile]) -> (BTreeSet<String>, BTreeSet<String>) {
     let doc = yaml(&file(files, monitoring::TEST_FILE).contents);
     assert_eq!(
         seq(&doc, "rule_files")[0].as_str(),
-        Some("prometheusrule-scaling.yaml")
+        Some("rules/scaling.rules.yaml")
     );
     let (mut fires, mut silent) = (BTreeSet::new(), BTreeSet::new());
     for group in seq(&doc, "tests") {
@@ -525,65 +526,90 @@ fn firing_tests_expect_the_expanded_annotations() {
 
 // ------------------------------------------------------------------ promtool
 
-/// `check-rules.sh` when the shared checker, promtool and node are all there.
-fn check_rules() -> Option<PathBuf> {
-    let script = validate_manifests("check-rules.sh")?;
-    if std::env::var_os("PROMTOOL").is_none() && !has_tool("promtool") {
-        println!("skipped: promtool not installed (apt-get install prometheus)");
-        return None;
-    }
-    if !has_tool("node") {
-        println!("skipped: node not installed (check-rules.sh needs it)");
-        return None;
-    }
-    Some(script)
+/// Stock promtool (`$PROMTOOL` or on the PATH), as people run it: no helper from outside
+/// the repository.
+fn promtool() -> Option<PathBuf> {
+    tool("promtool", "PROMTOOL")
 }
 
-/// Runs check-rules.sh; `(success, output)`.
-fn run_check(script: &Path, args: &[&Path]) -> (bool, String) {
-    let out = Command::new(script)
-        .args(args)
-        .env("CHECK_RULES_NO_INSTALL", "1")
-        .output()
-        .expect("run check-rules.sh");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+/// `promtool check rules monitoring/rules/scaling.rules.yaml` in the output directory.
+fn check_rules(promtool: &Path, out: &Path) -> (bool, String) {
+    run_tool(Command::new(promtool).current_dir(out).args([
+        "check",
+        "rules",
+        monitoring::PLAIN_RULE_FILE,
+    ]))
 }
 
-fn promtool_passes(label: &str, files: &[RenderedFile], script: &Path) {
+/// `cd monitoring && promtool test rules prometheusrule-scaling.test.yaml`.
+fn test_rules(promtool: &Path, out: &Path) -> (bool, String) {
+    let (dir, test) = monitoring::TEST_FILE.rsplit_once('/').unwrap();
+    run_tool(
+        Command::new(promtool)
+            .current_dir(out.join(dir))
+            .args(["test", "rules", test]),
+    )
+}
+
+fn promtool_passes(label: &str, files: &[RenderedFile], promtool: &Path) {
     let dir = write_files(files);
-    let rules = dir.path().join(monitoring::RULE_FILE);
-    let tests = dir.path().join(monitoring::TEST_FILE);
-    let (ok, out) = run_check(script, &[&rules]);
+    let (ok, out) = check_rules(promtool, dir.path());
     assert!(ok, "{label}: promtool check rules failed:\n{out}");
-    println!("{label}: {}", out.lines().next().unwrap_or(""));
-    let (ok, out) = run_check(script, &[Path::new("--test"), &tests]);
+    assert!(out.contains("SUCCESS"), "{label}: {out}");
+    let (ok, out) = test_rules(promtool, dir.path());
     assert!(ok, "{label}: promtool test rules failed:\n{out}");
-    println!("{label}: {}", out.lines().next().unwrap_or(""));
+    assert!(out.contains("SUCCESS"), "{label}: {out}");
 }
 
 #[test]
-fn promtool_checks_and_tests_pass_on_default_and_odd_configs() {
-    let Some(script) = check_rules() else {
+fn stock_promtool_checks_and_tests_pass_on_default_and_odd_configs() {
+    let Some(promtool) = promtool() else {
         return;
     };
-    promtool_passes("default", &render_default().2, &script);
-    promtool_passes("odd", &odd().2, &script);
-    promtool_passes("plain", &plain().2, &script);
+    promtool_passes("default", &render_default().2, &promtool);
+    promtool_passes("odd", &odd().2, &promtool);
+    promtool_passes("plain", &plain().2, &promtool);
+}
+
+#[test]
+fn stock_promtool_checks_and_tests_pass_on_every_fixture() {
+    let Some(promtool) = promtool() else {
+        return;
+    };
+    for dir in fixture_dirs() {
+        let label = dir.file_name().unwrap().to_string_lossy().into_owned();
+        promtool_passes(&label, &render(&load(&dir)).1, &promtool);
+    }
+}
+
+#[test]
+fn the_plain_rule_file_holds_exactly_the_groups_of_the_prometheusrule() {
+    for files in [render_default().2, odd().2, plain().2] {
+        let manifest = yaml(&file(&files, monitoring::RULE_FILE).contents);
+        let plain_file = file(&files, monitoring::PLAIN_RULE_FILE);
+        assert!(
+            !plain_file.kustomize,
+            "a plain rule file is no Kubernetes object"
+        );
+        let plain = yaml(&plain_file.contents);
+        assert_eq!(plain.as_mapping().unwrap().len(), 1, "only `groups`");
+        assert_eq!(plain["groups"], manifest["spec"]["groups"]);
+        let tests = yaml(&file(&files, monitoring::TEST_FILE).contents);
+        assert_eq!(
+            seq(&tests, "rule_files"),
+            [Value::from("rules/scaling.rules.yaml")]
+        );
+    }
 }
 
 #[test]
 fn promtool_tests_catch_a_tampered_threshold() {
-    let Some(script) = check_rules() else {
+    let Some(promtool) = promtool() else {
         return;
     };
     let (_, _, files) = render_default();
     let dir = write_files(&files);
-    let rule_path = dir.path().join(monitoring::RULE_FILE);
+    let rule_path = dir.path().join(monitoring::PLAIN_RULE_FILE);
     let original = std::fs::read_to_string(&rule_path).unwrap();
     // 1 ms off the DE queries target, a `>=` instead of `>`, and 1 % off an idle limit.
     let tampers = [
@@ -601,16 +627,15 @@ fn promtool_tests_catch_a_tampered_threshold() {
         ),
         ("< 0.2 * 80 * (", "< 0.198 * 80 * ("),
     ];
+    let (ok, out) = test_rules(&promtool, dir.path());
+    assert!(ok, "untampered tests pass:\n{out}");
     for (from, to) in tampers {
         assert!(
             original.contains(from),
             "pattern {from} not in the rule file"
         );
         std::fs::write(&rule_path, original.replacen(from, to, 1)).unwrap();
-        let (ok, out) = run_check(
-            &script,
-            &[Path::new("--test"), &dir.path().join(monitoring::TEST_FILE)],
-        );
+        let (ok, out) = test_rules(&promtool, dir.path());
         assert!(!ok, "tests still pass with `{to}`:\n{out}");
     }
 }

@@ -215,3 +215,68 @@ pub fn has_tool(tool: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success())
 }
+
+/// The external tool `name` (promtool, kubectl, check-jsonschema), found through the
+/// environment variable `env` or on the `PATH`. Missing, the test is skipped with a printed
+/// reason — unless `SCALEGEN_REQUIRE_TOOLS` is set (scripts/test.sh sets it after installing
+/// them), where a missing tool fails the test instead of skipping it silently.
+pub fn tool(name: &str, env: &str) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(env).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    if has_tool(name) {
+        return Some(PathBuf::from(name));
+    }
+    assert!(
+        std::env::var_os("SCALEGEN_REQUIRE_TOOLS").is_none(),
+        "{name} is required (SCALEGEN_REQUIRE_TOOLS is set) but neither ${env} nor the PATH has it"
+    );
+    println!("skipped: {name} not found (set {env} or put it on the PATH)");
+    None
+}
+
+/// Runs `cmd`; `(success, stdout + stderr)`.
+pub fn run_tool(cmd: &mut std::process::Command) -> (bool, String) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// Runs the `scalegen` binary in `dir` with `args` (and `stdin`, when given); returns
+/// (exit code, stdout, stderr).
+pub fn scalegen_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scalegen"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("scalegen runs");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("piped stdin")
+            .write_all(text.as_bytes())
+            .expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("scalegen ends");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -6,8 +6,10 @@
 
 mod calendars;
 mod checks;
+mod environments;
 mod events;
 mod operations;
+mod pods;
 pub mod rules;
 mod territories;
 
@@ -28,6 +30,9 @@ pub struct Loaded {
     pub warnings: Vec<Diagnostic>,
     /// Source texts, for rendering the warnings.
     pub sources: SourceMap,
+    /// Where each calendar entry's last day (`to`) is written, by id: for the
+    /// warnings later stages add about an entry.
+    pub entry_places: BTreeMap<String, Location>,
 }
 
 /// Invalid input: every diagnostic (errors and warnings) and the texts to render them.
@@ -121,6 +126,12 @@ pub fn validate_sources(sources: &Sources, options: Options) -> Result<Loaded, F
             model,
             warnings: v.diags,
             sources: source_map,
+            entry_places: v
+                .places
+                .iter()
+                .filter(|((what, _), _)| *what == "to")
+                .map(|((_, id), at)| (id.clone(), at.clone()))
+                .collect(),
         }),
         _ => Err(Failure {
             diagnostics: v.diags,
@@ -166,6 +177,7 @@ impl Validator {
         let mut model = base.filter(|_| complete)?;
         model.entries = entries;
         model.blackouts = blackouts;
+        self.check_environment_floors(&model);
         self.report_inexpressible(&model);
         self.warn_past_entries(&model);
         self.warn_dst_edges(&model);

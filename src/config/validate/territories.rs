@@ -39,6 +39,7 @@ impl Validator {
         };
         let workloads = workloads?;
         let (territories, all_ok) = self.territories(p, &workloads, app.as_ref());
+        let environments = self.environments(p, &territories, &workloads);
         // Calendars are checked against whatever validated, so their problems are
         // reported in the same run as those of territories.toml.
         let for_calendars = Model {
@@ -49,8 +50,13 @@ impl Validator {
             alerts: alerts.clone().unwrap_or_else(default_alerts),
             entries: Vec::new(),
             blackouts: Vec::new(),
+            environments: environments.clone().unwrap_or_default(),
         };
-        let complete = app.is_some() && events.is_some() && alerts.is_some() && all_ok;
+        let complete = app.is_some()
+            && events.is_some()
+            && alerts.is_some()
+            && environments.is_some()
+            && all_ok;
         Some((for_calendars, complete))
     }
 
@@ -96,6 +102,7 @@ impl Validator {
             None => Some(226),
             Some(v) => self.int_in(p, v, 1, u32::MAX as i64, "`app.migration_version`"),
         };
+        let monitoring_labels = self.monitoring_labels(p, a.monitoring_labels.as_ref());
         if !ok {
             return None;
         }
@@ -111,6 +118,7 @@ impl Validator {
                 .unwrap_or_else(|| "http://prometheus-operated.monitoring.svc:9090".into()),
             runbook_url: a.runbook_url.get_ref().clone(),
             migration_version: migration_version? as u32,
+            monitoring_labels: monitoring_labels?,
         })
     }
 
@@ -167,7 +175,8 @@ impl Validator {
                 }
             }
             let loadtest = self.loadtest_probe(p, name.get_ref(), w.loadtest.as_ref());
-            match (p95, port, window, requests, limits, loadtest) {
+            let pod = self.pod_settings(p, name.get_ref(), w);
+            match (p95, port, window, requests, limits, loadtest, pod) {
                 (
                     Some(p95),
                     Some(port),
@@ -175,6 +184,7 @@ impl Validator {
                     Some(requests),
                     Some(limits),
                     Some(loadtest),
+                    Some(pod),
                 ) if ok => out.push(Workload {
                     name: name.get_ref().clone(),
                     p95_ms: p95 as u32,
@@ -183,6 +193,7 @@ impl Validator {
                     requests,
                     limits,
                     loadtest,
+                    pod,
                 }),
                 _ => ok = false,
             }
@@ -580,5 +591,6 @@ fn placeholder_app() -> App {
         prometheus_url: String::new(),
         runbook_url: String::new(),
         migration_version: 1,
+        monitoring_labels: Vec::new(),
     }
 }

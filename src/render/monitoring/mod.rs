@@ -28,8 +28,12 @@ use serde::Serialize;
 
 /// Path of the rule manifest in the output directory.
 pub const RULE_FILE: &str = "monitoring/prometheusrule-scaling.yaml";
-/// Path of the promtool unit tests (next to the rule manifest, which it names relatively).
+/// Path of the promtool unit tests (next to the rule manifest; they name the plain rule
+/// file relatively, so stock `promtool test rules` runs them from `monitoring/`).
 pub const TEST_FILE: &str = "monitoring/prometheusrule-scaling.test.yaml";
+/// Path of the same rule groups as a plain Prometheus rule file (for stock promtool and
+/// for Prometheus without the operator; not listed in the kustomization).
+pub const PLAIN_RULE_FILE: &str = "monitoring/rules/scaling.rules.yaml";
 /// Path of the postgres_exporter custom queries.
 pub const EXPORTER_FILE: &str = "monitoring/postgres-exporter-queries.yaml";
 /// Path of the Grafana dashboard ConfigMap.
@@ -43,10 +47,20 @@ pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
         name: format!("{}-scaling", r.model.app.name),
         namespace: &r.model.app.namespace,
         app: &r.model.app.name,
+        monitoring_labels: &r.model.app.monitoring_labels,
         groups: groups.iter().map(GroupContext::from).collect(),
     };
-    let tests = promtool::test_file(&groups, RULE_FILE);
+    let plain = PlainRuleFileContext {
+        groups: &rules.groups,
+    };
+    let tests = promtool::test_file(&groups, relative_to_tests(PLAIN_RULE_FILE));
     Ok(vec![
+        r.file(
+            "monitoring/rules/scaling.rules.yaml.j2",
+            plain,
+            PLAIN_RULE_FILE,
+            false,
+        )?,
         r.file(
             "monitoring/prometheusrule-scaling.yaml.j2",
             rules,
@@ -83,8 +97,25 @@ struct RuleFileContext<'a> {
     namespace: &'a str,
     /// App name (label).
     app: &'a str,
+    /// `[app] monitoring_labels` (e.g. kube-prometheus-stack's `release`).
+    monitoring_labels: &'a [(String, String)],
     /// Non-empty rule groups.
     groups: Vec<GroupContext>,
+}
+
+/// Context of `rules/scaling.rules.yaml.j2`: the groups of the PrometheusRule, nothing else.
+#[derive(Serialize)]
+struct PlainRuleFileContext<'a> {
+    /// The same groups as [`RuleFileContext::groups`].
+    groups: &'a [GroupContext],
+}
+
+/// `path` (in the output directory) relative to the directory of [`TEST_FILE`].
+fn relative_to_tests(path: &str) -> &str {
+    let dir = TEST_FILE.rsplit_once('/').map_or("", |(dir, _)| dir);
+    path.strip_prefix(dir)
+        .and_then(|p| p.strip_prefix('/'))
+        .unwrap_or(path)
 }
 
 /// One group of the rule file.

@@ -74,9 +74,9 @@ struct ExpSample {
     value: i64,
 }
 
-/// The test file for `groups`; `rule_file` is the rule manifest's output path.
+/// The test file for `groups`; `rule_file` is the plain rule file's path relative to the
+/// test file (promtool resolves `rule_files` from the test file's directory).
 pub fn test_file(groups: &[Group], rule_file: &str) -> TestFile {
-    let rule_file = rule_file.rsplit('/').next().unwrap_or(rule_file);
     let mut out = Vec::new();
     for spec in ALERTS {
         let rules: Vec<&Rule> = groups

@@ -397,6 +397,7 @@ mod tests {
                 prometheus_url: "http://p".into(),
                 runbook_url: "http://r".into(),
                 migration_version: 1,
+                monitoring_labels: vec![],
             },
             workloads: vec![Workload {
                 name: "q".into(),
@@ -412,6 +413,7 @@ mod tests {
                     memory: "1Gi".into(),
                 },
                 loadtest: LoadProbe::default(),
+                pod: Default::default(),
             }],
             territories: vec![Territory {
                 code: "DE".into(),
@@ -447,6 +449,7 @@ mod tests {
             },
             entries,
             blackouts,
+            environments: vec![],
         }
     }
 
