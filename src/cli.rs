@@ -16,7 +16,7 @@ pub enum Format {
     Text,
     /// JSON.
     Json,
-    /// CSV (plan only).
+    /// CSV (plan and simulate).
     Csv,
 }
 
@@ -85,6 +85,15 @@ pub enum Command {
         #[command(flatten)]
         args: crate::planning::PlanArgs,
     },
+    /// Replay a traffic model through KEDA and the HPA: cost and risk of four strategies.
+    Simulate {
+        /// Input files.
+        #[command(flatten)]
+        input: InputArgs,
+        /// What to simulate.
+        #[command(flatten)]
+        args: crate::simulate::SimulateArgs,
+    },
     /// Write the example configuration (territories.toml + calendars/) into DIR.
     Init {
         /// Target directory (created if missing).
@@ -143,6 +152,10 @@ fn run(command: Command) -> u8 {
         Command::Plan { input, args } => with_model(&input, |l| {
             let schedule = crate::compile::compile(&l.model);
             crate::planning::run(&l.model, &schedule, &args)
+        }),
+        Command::Simulate { input, args } => with_model(&input, |l| {
+            let schedule = crate::compile::compile(&l.model);
+            crate::simulate::run(&l.model, &schedule, &args)
         }),
         Command::Init { dir } => init(&dir),
         Command::Schema => {

@@ -28,5 +28,6 @@ pub mod planning;
 pub mod render;
 pub mod runbook;
 pub mod schedule;
+pub mod simulate;
 pub mod templates;
 pub mod validate;

@@ -1,0 +1,354 @@
+//! The traffic model of SPEC §8.1: demand per UTC minute of one territory workload, in
+//! integer milli-requests per second (`D(m)` of §8.2).
+//!
+//! `demand(m) = scale × baseline_rps × profile(day class, local hour) × F(m)`, evaluated
+//! left to right in f64, then `D(m) = ⌊demand(m) × 1000 + 0.5⌋`. F(m) is the largest load
+//! factor among the entries with a window open at m in the *intended* calendar (§2.2:
+//! hours, days, blackouts, midnight crossing, DST rules; dated entries only in their own
+//! dates), so it comes from [`crate::calendar`], never from the cron triggers: a campaign's
+//! yearless cron repeat raises floors but brings no traffic.
+
+use chrono::{DateTime, Datelike, Duration, Utc};
+
+use crate::calendar::{end_offset_minutes, starts_on, wall};
+use crate::cron::Zone;
+use crate::model::{Entry, Model, Territory};
+
+/// The `[traffic]` table of SPEC §8.1 with its defaults. Phase 2 fills it from the config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrafficSettings {
+    /// Factor of each local hour on Monday to Friday.
+    pub profile_weekday: [f64; 24],
+    /// Factor of each local hour on Saturday and Sunday.
+    pub profile_weekend: [f64; 24],
+    /// Seconds from a replica's creation until it serves traffic.
+    pub startup_seconds: u32,
+    /// Multiple of `rps_per_replica` a replica carries within the p95 target.
+    pub saturation: f64,
+    /// Scrape and polling delay of the throughput metric (a multiple of 15).
+    pub metric_delay_seconds: u32,
+}
+
+impl Default for TrafficSettings {
+    fn default() -> Self {
+        TrafficSettings {
+            profile_weekday: [1.0; 24],
+            profile_weekend: [1.0; 24],
+            startup_seconds: 60,
+            saturation: 1.25,
+            metric_delay_seconds: 30,
+        }
+    }
+}
+
+impl TrafficSettings {
+    /// Whether both profiles are 1.0 everywhere (the default).
+    pub fn is_flat(&self) -> bool {
+        self.profile_weekday
+            .iter()
+            .chain(&self.profile_weekend)
+            .all(|&f| f == 1.0)
+    }
+
+    /// `S = ⌊saturation × 100 + 0.5⌋` (percent).
+    pub fn saturation_percent(&self) -> u64 {
+        round_half_up(self.saturation * 100.0)
+    }
+}
+
+/// `⌊x + 0.5⌋` as an integer; callers bound `x` first.
+fn round_half_up(x: f64) -> u64 {
+    (x + 0.5).floor() as u64
+}
+
+/// The largest demand `simulate` accepts, in milli-requests per second (about 10⁹ rps):
+/// it keeps every product of the integer model inside `u64`.
+pub const MAX_MILLI: u64 = 1 << 40;
+
+/// `R = ⌊rps_per_replica × 1000 + 0.5⌋`, or `Err` when it is not in `1..=MAX_MILLI`.
+pub fn milli(rps: f64, what: &str) -> Result<u64, String> {
+    let x = rps * 1000.0 + 0.5;
+    if !(x.is_finite() && x >= 0.0 && x.floor() <= MAX_MILLI as f64) {
+        return Err(format!(
+            "{what} of {rps} requests/s is beyond what simulate models (at most about 10⁹)"
+        ));
+    }
+    Ok(x.floor() as u64)
+}
+
+/// The load factor of `entry` for `territory` (§8.1), or `None` when the entry has no
+/// `load` key for it: `(1 − Σ s_r) × L(T) + Σ s_r × L(T-r)`.
+pub fn entry_factor(entry: &Entry, territory: &Territory) -> Option<f64> {
+    if !entry.load.iter().any(|l| l.territory == territory.code) {
+        return None;
+    }
+    let own = entry
+        .load
+        .iter()
+        .find(|l| l.territory == territory.code && l.region.is_none())
+        .map_or(1.0, |l| l.factor);
+    let mut shares = 0.0;
+    let mut regional = 0.0;
+    for r in &territory.regions {
+        let factor = entry
+            .load
+            .iter()
+            .find(|l| l.territory == territory.code && l.region.as_deref() == Some(&r.code))
+            .map_or(own, |l| l.factor);
+        shares += r.share;
+        regional += r.share * factor;
+    }
+    Some((1.0 - shares) * own + regional)
+}
+
+/// One window of the intended calendar, in Unix seconds `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// First instant, inclusive.
+    pub start: i64,
+    /// End, exclusive.
+    pub end: i64,
+}
+
+/// Every window entry `e` opens for territory `t` (§2.2; blackouts of `t`; a window
+/// whose start or end wall time does not exist does not open; an ambiguous edge counts at
+/// its later instant) that overlaps `[from, to)`, in day order.
+pub fn entry_windows(model: &Model, e: &Entry, t: &Territory, from: i64, to: i64) -> Vec<Span> {
+    let tz = t.timezone;
+    let day = |unix: i64| {
+        DateTime::<Utc>::from_timestamp(unix, 0)
+            .map(|d| d.with_timezone(&tz).date_naive())
+            .expect("instant in chrono's range")
+    };
+    let (first, last) = (day(from) - Duration::days(2), day(to) + Duration::days(1));
+    let mut out = Vec::new();
+    for s in first.iter_days().take_while(|d| *d <= last) {
+        if !starts_on(model, e, &t.code, s) {
+            continue;
+        }
+        let start = wall(tz, s, e.hours.start_minute).boundary();
+        let end = wall(tz, s, end_offset_minutes(e)).boundary();
+        if let (Some(start), Some(end)) = (start, end) {
+            let (start, end) = (start.timestamp(), end.timestamp());
+            if start < end && start < to && end > from {
+                out.push(Span { start, end });
+            }
+        }
+    }
+    out
+}
+
+/// Demand of one deployment per UTC minute, `D(m)` in milli-requests per second.
+#[derive(Debug, Clone)]
+pub struct MinuteDemand {
+    /// Unix minute (`unix / 60`) of `milli[0]`.
+    pub first_minute: i64,
+    /// `D(m)` for every minute from `first_minute` on.
+    pub milli: Vec<u64>,
+    /// For every minute index, the index of the next minute with another `D` (or the length).
+    pub run_end: Vec<u32>,
+}
+
+impl MinuteDemand {
+    /// A demand series from per-minute values.
+    pub fn new(first_minute: i64, milli: Vec<u64>) -> MinuteDemand {
+        let mut run_end = vec![0u32; milli.len()];
+        let mut end = milli.len() as u32;
+        for i in (0..milli.len()).rev() {
+            if i + 1 < milli.len() && milli[i + 1] != milli[i] {
+                end = (i + 1) as u32;
+            }
+            run_end[i] = end;
+        }
+        MinuteDemand {
+            first_minute,
+            milli,
+            run_end,
+        }
+    }
+
+    /// Index of the minute containing `unix`.
+    #[inline]
+    pub fn index(&self, unix: i64) -> usize {
+        (unix.div_euclid(60) - self.first_minute) as usize
+    }
+
+    /// `D` of the minute containing `unix`; the range must cover it.
+    #[inline]
+    pub fn at(&self, unix: i64) -> u64 {
+        self.milli[self.index(unix)]
+    }
+
+    /// Unix time of the first minute after the one containing `unix` whose `D` differs
+    /// (or the end of the series).
+    #[inline]
+    pub fn constant_until(&self, unix: i64) -> i64 {
+        (self.first_minute + i64::from(self.run_end[self.index(unix)])) * 60
+    }
+}
+
+/// What the demand of one deployment depends on.
+pub struct DemandInputs<'a> {
+    /// The validated configuration (entries, blackouts).
+    pub model: &'a Model,
+    /// The territory.
+    pub territory: &'a Territory,
+    /// `baseline_rps` of the deployment.
+    pub baseline_rps: f64,
+    /// `--scale`.
+    pub scale: f64,
+    /// `[traffic]`.
+    pub traffic: &'a TrafficSettings,
+}
+
+/// `D(m)` for every minute containing an instant of `[from, to)`.
+pub fn minute_demand(inp: &DemandInputs, from: i64, to: i64) -> Result<MinuteDemand, String> {
+    let first_minute = from.div_euclid(60);
+    let end_minute = (to + 59).div_euclid(60);
+    let factors = minute_factors(inp, first_minute, end_minute);
+    let zone = Zone::with_range(inp.territory.timezone, first_minute * 60, end_minute * 60);
+    let mut milli = Vec::with_capacity(factors.len());
+    let (changes, mut next_change) = (zone.changes(), 0);
+    let mut offset = zone.offset_at(first_minute * 60);
+    // D depends on (profile factor, F) only; both repeat for long stretches.
+    let mut last: Option<(u64, u64, u64)> = None;
+    for (i, &f) in factors.iter().enumerate() {
+        let unix = (first_minute + i as i64) * 60;
+        while next_change < changes.len() && changes[next_change] <= unix {
+            offset = zone.offset_at(changes[next_change]);
+            next_change += 1;
+        }
+        let local = unix + offset;
+        let hour = (local.rem_euclid(86_400) / 3600) as usize;
+        // 1970-01-01 was a Thursday: day 0 is weekday 3 counted from Monday.
+        let weekend = (local.div_euclid(86_400) + 3).rem_euclid(7) >= 5;
+        let profile = if weekend {
+            inp.traffic.profile_weekend[hour]
+        } else {
+            inp.traffic.profile_weekday[hour]
+        };
+        let key = (profile.to_bits(), f.to_bits());
+        let d = match last {
+            Some((p, g, d)) if (p, g) == key => d,
+            _ => {
+                let demand = inp.scale * inp.baseline_rps * profile * f;
+                milli_demand(demand, unix, inp.territory)?
+            }
+        };
+        last = Some((key.0, key.1, d));
+        milli.push(d);
+    }
+    Ok(MinuteDemand::new(first_minute, milli))
+}
+
+fn milli_demand(demand: f64, unix: i64, territory: &Territory) -> Result<u64, String> {
+    let x = demand * 1000.0 + 0.5;
+    if x.is_finite() && x >= 0.0 && x.floor() <= MAX_MILLI as f64 {
+        return Ok(x.floor() as u64);
+    }
+    let at = DateTime::<Utc>::from_timestamp(unix, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%MZ").to_string())
+        .unwrap_or_default();
+    Err(format!(
+        "demand of {demand} requests/s in {} at {at} is beyond what simulate models (at most \
+         about 10⁹)",
+        territory.code
+    ))
+}
+
+/// F(m) for minutes `[first, end)`: the largest factor of the open windows, else 1.0.
+fn minute_factors(inp: &DemandInputs, first: i64, end: i64) -> Vec<f64> {
+    let len = (end - first).max(0) as usize;
+    let mut open: Vec<Option<f64>> = vec![None; len];
+    for e in &inp.model.entries {
+        let Some(factor) = entry_factor(e, inp.territory) else {
+            continue;
+        };
+        for w in entry_windows(inp.model, e, inp.territory, first * 60, end * 60) {
+            // Minute m is in the window when its first instant m·60 is.
+            let lo = (w.start + 59).div_euclid(60).max(first);
+            let hi = (w.end + 59).div_euclid(60).min(end);
+            for slot in &mut open[(lo - first) as usize..(hi - first).max(lo - first) as usize] {
+                *slot = Some(slot.map_or(factor, |f: f64| f.max(factor)));
+            }
+        }
+    }
+    open.into_iter().map(|f| f.unwrap_or(1.0)).collect()
+}
+
+/// Local date of `unix` in `territory`'s zone.
+pub fn local_day(territory: &Territory, unix: i64) -> chrono::NaiveDate {
+    DateTime::<Utc>::from_timestamp(unix, 0)
+        .expect("instant in chrono's range")
+        .with_timezone(&territory.timezone)
+        .date_naive()
+}
+
+/// Whether `d` is a Saturday or Sunday (the weekend profile's days).
+pub fn is_weekend(d: chrono::NaiveDate) -> bool {
+    d.weekday().number_from_monday() >= 6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{LoadFactor, Region};
+
+    fn territory(regions: &[(&str, f64)]) -> Territory {
+        let model = crate::validate::model_from_strs(
+            crate::defaults::TERRITORIES,
+            crate::defaults::CALENDARS,
+        )
+        .unwrap();
+        let mut t = model.territory("DE").unwrap().clone();
+        t.regions = regions
+            .iter()
+            .map(|&(code, share)| Region {
+                code: code.into(),
+                share,
+            })
+            .collect();
+        t
+    }
+
+    fn entry_with(load: &[(&str, Option<&str>, f64)]) -> Entry {
+        let model = crate::validate::model_from_strs(
+            crate::defaults::TERRITORIES,
+            crate::defaults::CALENDARS,
+        )
+        .unwrap();
+        let mut e = model.entries[0].clone();
+        e.load = load
+            .iter()
+            .map(|&(t, r, factor)| LoadFactor {
+                territory: t.into(),
+                region: r.map(Into::into),
+                factor,
+            })
+            .collect();
+        e
+    }
+
+    #[test]
+    fn regional_factors_mix_by_share_as_the_spec_examples_say() {
+        let t = territory(&[("BW", 0.20), ("BY", 0.25)]);
+        let bw_only = entry_with(&[("DE", Some("BW"), 3.0)]);
+        assert!((entry_factor(&bw_only, &t).unwrap() - 1.4).abs() < 1e-12);
+        let okt = entry_with(&[("DE", None, 2.0), ("DE", Some("BY"), 6.0)]);
+        assert!((entry_factor(&okt, &t).unwrap() - 3.0).abs() < 1e-12);
+        let other = entry_with(&[("CH", None, 2.0)]);
+        assert_eq!(entry_factor(&other, &t), None);
+        let quiet = entry_with(&[("DE", None, 0.5)]);
+        assert_eq!(entry_factor(&quiet, &t), Some(0.5));
+    }
+
+    #[test]
+    fn milli_rounds_half_up_and_rejects_the_unmodellable() {
+        assert_eq!(milli(80.0, "x").unwrap(), 80_000);
+        assert_eq!(milli(0.0005, "x").unwrap(), 1);
+        assert_eq!(milli(0.0004, "x").unwrap(), 0);
+        assert!(milli(1e300, "x").is_err());
+        assert!(milli(f64::NAN, "x").is_err());
+        assert_eq!(TrafficSettings::default().saturation_percent(), 125);
+    }
+}
