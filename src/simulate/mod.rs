@@ -285,8 +285,51 @@ pub fn run(model: &Model, schedule: &Schedule, args: &SimulateArgs) -> Result<St
     Ok(out)
 }
 
-/// Simulates every selected deployment.
-pub fn simulate(model: &Model, schedule: &Schedule, req: &Request) -> Result<Simulation, String> {
+/// One deployment ready to run: its controller parameters and the signals all four
+/// strategies share.
+#[derive(Debug, Clone)]
+pub struct Prepared<'m> {
+    /// The compiled schedule (names, territory, workload).
+    pub schedule: &'m DeploymentSchedule,
+    /// The territory.
+    pub territory: &'m Territory,
+    /// `baseline_rps`.
+    pub baseline_rps: f64,
+    /// Throughput threshold of the rendered ScaledObject.
+    pub rps_per_replica: f64,
+    /// Controller parameters from the rendered ScaledObject and `[traffic]`.
+    pub params: ControllerParams,
+    /// `D(m)` from before step 0 (the lagged samples) to the end.
+    pub demand: traffic::MinuteDemand,
+    /// The cron floor `d` of the rendered triggers over the steps.
+    pub cron: Vec<CronSegment>,
+    /// Unix time of step 0 (local midnight of `--from`).
+    pub t0: i64,
+    /// Unix time of local midnight of `--to`.
+    pub end: i64,
+    /// Steps.
+    pub n: u64,
+}
+
+impl Prepared<'_> {
+    /// The signals of the step loop.
+    pub fn signals(&self) -> Signals<'_> {
+        Signals {
+            demand: &self.demand,
+            t0: self.t0,
+            n: self.n,
+            cron: &self.cron,
+        }
+    }
+}
+
+/// Selects the deployments, checks `baseline_rps`, reads the rendered ScaledObjects and
+/// prepares the signals of each.
+pub fn prepare<'m>(
+    model: &'m Model,
+    schedule: &'m Schedule,
+    req: &Request,
+) -> Result<Vec<Prepared<'m>>, String> {
     let selected = select(
         model,
         schedule,
@@ -305,14 +348,24 @@ pub fn simulate(model: &Model, schedule: &Schedule, req: &Request) -> Result<Sim
         ));
     }
     let objects = rendered_objects(model, schedule)?;
-    let mut deployments = Vec::with_capacity(selected.len());
-    for ds in selected {
-        let object = objects
-            .iter()
-            .find(|o| o.name == ds.name)
-            .ok_or_else(|| format!("internal error: no rendered ScaledObject {}", ds.name))?;
-        deployments.push(simulate_deployment(model, ds, object, req)?);
-    }
+    selected
+        .into_iter()
+        .map(|ds| {
+            let object = objects
+                .iter()
+                .find(|o| o.name == ds.name)
+                .ok_or_else(|| format!("internal error: no rendered ScaledObject {}", ds.name))?;
+            prepare_one(model, ds, object, req)
+        })
+        .collect()
+}
+
+/// Simulates every selected deployment.
+pub fn simulate(model: &Model, schedule: &Schedule, req: &Request) -> Result<Simulation, String> {
+    let deployments = prepare(model, schedule, req)?
+        .iter()
+        .map(|p| finish(model, p, req))
+        .collect();
     Ok(Simulation {
         request: req.clone(),
         deployments,
@@ -403,12 +456,12 @@ fn step_ceil(t0: i64, t: i64) -> u64 {
     }
 }
 
-fn simulate_deployment(
-    model: &Model,
-    ds: &DeploymentSchedule,
+fn prepare_one<'m>(
+    model: &'m Model,
+    ds: &'m DeploymentSchedule,
     object: &RenderedScaling,
     req: &Request,
-) -> Result<DeploymentResult, String> {
+) -> Result<Prepared<'m>, String> {
     let (territory, tw) = bounds(model, ds)?;
     if !object.one_timezone() {
         return Err(format!(
@@ -421,23 +474,36 @@ fn simulate_deployment(
     let t0 = local_midnight(tz, req.from).timestamp();
     let end = local_midnight(tz, req.to).timestamp();
     let n = step_ceil(t0, end);
-    let lead_in = STEP_SECONDS * (params.delay_steps as i64 + 8);
-    let baseline = tw.baseline_rps.unwrap_or(0.0);
+    let lead_in = STEP_SECONDS * (params.delay_steps as i64 + controller::SAMPLES as i64);
+    let baseline_rps = tw.baseline_rps.unwrap_or(0.0);
     let inputs = DemandInputs {
         model,
         territory,
-        baseline_rps: baseline,
+        baseline_rps,
         scale: req.scale,
         traffic: &req.traffic,
     };
     let demand = traffic::minute_demand(&inputs, t0 - lead_in, t0 + STEP_SECONDS * n as i64)?;
     let cron = cron_segments(&object.cron_schedule(ds), t0, n, end)?;
-    let sig = Signals {
-        demand: &demand,
+    Ok(Prepared {
+        schedule: ds,
+        territory,
+        baseline_rps,
+        rps_per_replica: object.threshold,
+        params,
+        demand,
+        cron,
         t0,
+        end,
         n,
-        cron: &cron,
-    };
+    })
+}
+
+/// Runs the four strategies of a prepared deployment and sums up per entry.
+fn finish(model: &Model, p: &Prepared, req: &Request) -> DeploymentResult {
+    let (ds, territory, params, t0, n) = (p.schedule, p.territory, &p.params, p.t0, p.n);
+    let sig = p.signals();
+    let tz = territory.timezone;
     let day_steps = req.trace_day.map(|day| {
         let lo = step_ceil(t0, local_midnight(tz, day).timestamp()).min(n);
         let hi = step_ceil(t0, local_midnight(tz, day + Duration::days(1)).timestamp()).min(n);
@@ -447,12 +513,12 @@ fn simulate_deployment(
     let mut traces = Vec::new();
     for strategy in Strategy::ALL {
         let mut trace = day_steps.map(|(_, lo, len)| Trace::new(lo, len));
-        tallies.push((strategy, run::run(strategy, &params, &sig, trace.as_mut())));
+        tallies.push((strategy, run::run(strategy, params, &sig, trace.as_mut())));
         if let Some(t) = trace {
             traces.push((strategy, t.steps));
         }
     }
-    let entries = entry_results(model, ds, territory, &params, &sig, &tallies);
+    let entries = entry_results(model, ds, territory, params, &sig, &tallies);
     let peak_milli = demand_peak(&sig, 0, n);
     let day = day_steps.map(|(day, lo, len)| DayTrace {
         day,
@@ -461,17 +527,17 @@ fn simulate_deployment(
         offsets: day_offsets(territory, t0 + STEP_SECONDS * lo as i64, len),
         strategies: traces,
     });
-    Ok(DeploymentResult {
+    DeploymentResult {
         name: ds.name.clone(),
         territory: ds.territory.clone(),
         workload: ds.workload.clone(),
         timezone: territory.timezone_name.clone(),
         min: params.min,
         max: params.max,
-        rps_per_replica: object.threshold,
-        baseline_rps: baseline,
+        rps_per_replica: p.rps_per_replica,
+        baseline_rps: p.baseline_rps,
         start: t0,
-        end,
+        end: p.end,
         steps: n,
         strategies: tallies
             .iter()
@@ -479,9 +545,9 @@ fn simulate_deployment(
             .collect(),
         entries,
         peak_milli,
-        needed_max: needed(peak_milli, &params),
+        needed_max: needed(peak_milli, params),
         day,
-    })
+    }
 }
 
 fn strategy_result(strategy: Strategy, t: &Tally, t0: i64) -> StrategyResult {
@@ -498,8 +564,17 @@ fn sig_demand(sig: &Signals, k: u64) -> u64 {
     sig.demand.at(sig.t0 + STEP_SECONDS * k as i64)
 }
 
+/// The highest `D` of steps `[lo, hi)` (every minute they touch holds one of them).
 fn demand_peak(sig: &Signals, lo: u64, hi: u64) -> u64 {
-    (lo..hi).map(|k| sig_demand(sig, k)).max().unwrap_or(0)
+    if lo >= hi {
+        return 0;
+    }
+    let at = |k: u64| sig.demand.index(sig.t0 + STEP_SECONDS * k as i64);
+    sig.demand.milli[at(lo)..=at(hi - 1)]
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0)
 }
 
 /// `⌈100·D / (S·R)⌉`: replicas whose ready capacity carries demand `D`.

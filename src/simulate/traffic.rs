@@ -202,43 +202,111 @@ pub struct DemandInputs<'a> {
 }
 
 /// `D(m)` for every minute containing an instant of `[from, to)`.
+///
+/// Demand only changes where F(m) or the profile factor does: at window edges and, with
+/// a non-constant profile, at local hour boundaries. So it is computed once per run
+/// between those cuts and copied over the run's minutes.
 pub fn minute_demand(inp: &DemandInputs, from: i64, to: i64) -> Result<MinuteDemand, String> {
-    let first_minute = from.div_euclid(60);
-    let end_minute = (to + 59).div_euclid(60);
-    let factors = minute_factors(inp, first_minute, end_minute);
-    let zone = Zone::with_range(inp.territory.timezone, first_minute * 60, end_minute * 60);
-    let mut milli = Vec::with_capacity(factors.len());
-    let (changes, mut next_change) = (zone.changes(), 0);
-    let mut offset = zone.offset_at(first_minute * 60);
-    // D depends on (profile factor, F) only; both repeat for long stretches.
-    let mut last: Option<(u64, u64, u64)> = None;
-    for (i, &f) in factors.iter().enumerate() {
-        let unix = (first_minute + i as i64) * 60;
-        while next_change < changes.len() && changes[next_change] <= unix {
-            offset = zone.offset_at(changes[next_change]);
-            next_change += 1;
-        }
-        let local = unix + offset;
-        let hour = (local.rem_euclid(86_400) / 3600) as usize;
-        // 1970-01-01 was a Thursday: day 0 is weekday 3 counted from Monday.
-        let weekend = (local.div_euclid(86_400) + 3).rem_euclid(7) >= 5;
-        let profile = if weekend {
-            inp.traffic.profile_weekend[hour]
-        } else {
-            inp.traffic.profile_weekday[hour]
-        };
-        let key = (profile.to_bits(), f.to_bits());
-        let d = match last {
-            Some((p, g, d)) if (p, g) == key => d,
-            _ => {
-                let demand = inp.scale * inp.baseline_rps * profile * f;
-                milli_demand(demand, unix, inp.territory)?
-            }
-        };
-        last = Some((key.0, key.1, d));
-        milli.push(d);
+    let first = from.div_euclid(60);
+    let end = (to + 59).div_euclid(60).max(first);
+    let len = (end - first) as usize;
+    let windows = load_windows(inp, first, end);
+    let zone = Zone::with_range(inp.territory.timezone, first * 60, end * 60);
+    let mut cuts: Vec<usize> = vec![0, len];
+    for w in &windows {
+        cuts.extend([w.0, w.1]);
     }
-    Ok(MinuteDemand::new(first_minute, milli))
+    if !profile_is_constant(inp.traffic) {
+        cuts.extend(hour_boundaries(&zone, first, end));
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    // Sweep: (minute index, opens, factor), closes before opens at the same minute.
+    let mut events: Vec<(usize, bool, f64)> = Vec::with_capacity(windows.len() * 2);
+    for &(lo, hi, f) in &windows {
+        events.push((lo, true, f));
+        events.push((hi, false, f));
+    }
+    events.sort_by_key(|e| (e.0, e.1));
+    let (mut open, mut next_event) = (Vec::<f64>::new(), 0);
+    let mut milli = Vec::with_capacity(len);
+    for run in cuts.windows(2) {
+        let (a, b) = (run[0], run[1]);
+        while next_event < events.len() && events[next_event].0 <= a {
+            let (_, opens, f) = events[next_event];
+            if opens {
+                open.push(f);
+            } else if let Some(i) = open.iter().position(|&g| g == f) {
+                open.swap_remove(i);
+            }
+            next_event += 1;
+        }
+        let factor = open.iter().copied().reduce(f64::max).unwrap_or(1.0);
+        let unix = (first + a as i64) * 60;
+        let demand = inp.scale * inp.baseline_rps * profile_at(inp.traffic, &zone, unix) * factor;
+        let d = milli_demand(demand, unix, inp.territory)?;
+        milli.resize(b, d);
+    }
+    Ok(MinuteDemand::new(first, milli))
+}
+
+/// Every load window of the territory as minute indices `[lo, hi)` with its factor; a
+/// minute is in a window when its first instant is.
+fn load_windows(inp: &DemandInputs, first: i64, end: i64) -> Vec<(usize, usize, f64)> {
+    let mut out = Vec::new();
+    for e in &inp.model.entries {
+        let Some(factor) = entry_factor(e, inp.territory) else {
+            continue;
+        };
+        for w in entry_windows(inp.model, e, inp.territory, first * 60, end * 60) {
+            let lo = (w.start + 59).div_euclid(60).clamp(first, end);
+            let hi = (w.end + 59).div_euclid(60).clamp(first, end);
+            if lo < hi {
+                out.push(((lo - first) as usize, (hi - first) as usize, factor));
+            }
+        }
+    }
+    out
+}
+
+fn profile_is_constant(t: &TrafficSettings) -> bool {
+    let v = t.profile_weekday[0];
+    t.profile_weekday
+        .iter()
+        .chain(&t.profile_weekend)
+        .all(|&f| f == v)
+}
+
+/// The profile factor at `unix`: the local hour's, weekday or weekend.
+fn profile_at(t: &TrafficSettings, zone: &Zone, unix: i64) -> f64 {
+    let local = unix + zone.offset_at(unix);
+    let hour = (local.rem_euclid(86_400) / 3600) as usize;
+    // 1970-01-01 was a Thursday: day 0 is weekday 3 counted from Monday.
+    let weekend = (local.div_euclid(86_400) + 3).rem_euclid(7) >= 5;
+    if weekend {
+        t.profile_weekend[hour]
+    } else {
+        t.profile_weekday[hour]
+    }
+}
+
+/// Minute indices (from `first`) where a local hour begins or the offset changes.
+fn hour_boundaries(zone: &Zone, first: i64, end: i64) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut edges: Vec<i64> = vec![first * 60];
+    edges.extend(zone.changes().iter().map(|&c| c.div_euclid(60) * 60));
+    edges.push(end * 60);
+    for span in edges.windows(2) {
+        let (a, b) = (span[0], span[1]);
+        out.push((a.div_euclid(60) - first) as usize);
+        let offset = zone.offset_at(a);
+        let mut t = a + (3600 - (a + offset).rem_euclid(3600)) % 3600;
+        while t < b {
+            out.push((t.div_euclid(60) - first) as usize);
+            t += 3600;
+        }
+    }
+    out
 }
 
 fn milli_demand(demand: f64, unix: i64, territory: &Territory) -> Result<u64, String> {
@@ -254,26 +322,6 @@ fn milli_demand(demand: f64, unix: i64, territory: &Territory) -> Result<u64, St
          about 10⁹)",
         territory.code
     ))
-}
-
-/// F(m) for minutes `[first, end)`: the largest factor of the open windows, else 1.0.
-fn minute_factors(inp: &DemandInputs, first: i64, end: i64) -> Vec<f64> {
-    let len = (end - first).max(0) as usize;
-    let mut open: Vec<Option<f64>> = vec![None; len];
-    for e in &inp.model.entries {
-        let Some(factor) = entry_factor(e, inp.territory) else {
-            continue;
-        };
-        for w in entry_windows(inp.model, e, inp.territory, first * 60, end * 60) {
-            // Minute m is in the window when its first instant m·60 is.
-            let lo = (w.start + 59).div_euclid(60).max(first);
-            let hi = (w.end + 59).div_euclid(60).min(end);
-            for slot in &mut open[(lo - first) as usize..(hi - first).max(lo - first) as usize] {
-                *slot = Some(slot.map_or(factor, |f: f64| f.max(factor)));
-            }
-        }
-    }
-    open.into_iter().map(|f| f.unwrap_or(1.0)).collect()
 }
 
 /// Local date of `unix` in `territory`'s zone.
