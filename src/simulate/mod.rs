@@ -31,7 +31,7 @@ use crate::schedule::{DeploymentSchedule, Schedule};
 use controller::{ControllerParams, STEP_SECONDS};
 use rendered::RenderedScaling;
 use run::{CronSegment, Signals, Strategy, Tally, Trace};
-use traffic::{DemandInputs, TrafficSettings};
+use traffic::{DemandInputs, Span, TrafficSettings};
 
 /// Arguments of `scalegen simulate`.
 #[derive(Debug, clap::Args)]
@@ -120,6 +120,8 @@ pub struct StrategyResult {
 /// One calendar entry seen from one deployment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntryResult {
+    /// Index in `Model::entries`.
+    pub index: usize,
     /// Entry id.
     pub id: String,
     /// Display name.
@@ -146,6 +148,9 @@ pub struct EntryResult {
     pub peak_milli: u64,
     /// `⌈100·peak / (S·R)⌉`: the smallest floor whose ready replicas carry the peak.
     pub needed_floor: u32,
+    /// Steps in which a rendered trigger of the entry is active outside its windows: a
+    /// dated entry's yearless cron repeat (scheduled pays for a floor without its traffic).
+    pub repeat_steps: u64,
 }
 
 /// One deployment's results.
@@ -208,6 +213,10 @@ pub struct DayTrace {
     pub strategies: Vec<(Strategy, Vec<(u32, u32)>)>,
     /// Zone offset (seconds) at each step, for local hour labels.
     pub offsets: Vec<i64>,
+    /// The cron floor `d` per step (0: no trigger active).
+    pub floor: Vec<u32>,
+    /// `S·R`: capacity of one ready replica in units of `100·D`.
+    pub sr: u64,
 }
 
 /// The whole simulation.
@@ -285,6 +294,9 @@ pub fn run(model: &Model, schedule: &Schedule, args: &SimulateArgs) -> Result<St
     Ok(out)
 }
 
+/// An entry id and spans of time (in order, disjoint).
+pub type EntrySpans = (String, Vec<Span>);
+
 /// One deployment ready to run: its controller parameters and the signals all four
 /// strategies share.
 #[derive(Debug, Clone)]
@@ -303,6 +315,8 @@ pub struct Prepared<'m> {
     pub demand: traffic::MinuteDemand,
     /// The cron floor `d` of the rendered triggers over the steps.
     pub cron: Vec<CronSegment>,
+    /// Per entry id, the spans in which one of its rendered triggers is active.
+    pub cron_active: Vec<EntrySpans>,
     /// Unix time of step 0 (local midnight of `--from`).
     pub t0: i64,
     /// Unix time of local midnight of `--to`.
@@ -417,16 +431,18 @@ pub fn params(object: &RenderedScaling, req: &Request) -> Result<ControllerParam
     })
 }
 
-/// The cron floor `d` over the steps, from the KEDA model of the rendered triggers.
+/// The cron floor `d` over the steps, from the KEDA model of the rendered triggers, and
+/// per entry id the spans (Unix seconds) in which one of its triggers is active.
 fn cron_segments(
     cron: &DeploymentSchedule,
     t0: i64,
     n: u64,
     end: i64,
-) -> Result<Vec<CronSegment>, String> {
+) -> Result<(Vec<CronSegment>, Vec<EntrySpans>), String> {
     let ev = Evaluator::new(cron).map_err(|e| format!("internal error: {e}"))?;
     let (timeline, _) = ev.timeline(ts(t0 - t0.rem_euclid(60)), ts(end));
     let mut out: Vec<CronSegment> = Vec::new();
+    let mut active: Vec<EntrySpans> = Vec::new();
     for iv in &timeline {
         let d = iv
             .active
@@ -439,8 +455,26 @@ fn cron_segments(
             Some(last) if last.d == d => last.end = end_step,
             _ => out.push(CronSegment { end: end_step, d }),
         }
+        let span = Span {
+            start: iv.start.timestamp().max(t0),
+            end: iv.end.timestamp(),
+        };
+        for &i in &iv.active {
+            let id = &cron.triggers[i].entry_id;
+            let spans = match active.iter().position(|(e, _)| e == id) {
+                Some(p) => &mut active[p].1,
+                None => {
+                    active.push((id.clone(), Vec::new()));
+                    &mut active.last_mut().expect("just pushed").1
+                }
+            };
+            match spans.last_mut() {
+                Some(last) if last.end >= span.start => last.end = last.end.max(span.end),
+                _ => spans.push(span),
+            }
+        }
     }
-    Ok(out)
+    Ok((out, active))
 }
 
 fn ts(unix: i64) -> chrono::DateTime<chrono::Utc> {
@@ -484,7 +518,7 @@ fn prepare_one<'m>(
         traffic: &req.traffic,
     };
     let demand = traffic::minute_demand(&inputs, t0 - lead_in, t0 + STEP_SECONDS * n as i64)?;
-    let cron = cron_segments(&object.cron_schedule(ds), t0, n, end)?;
+    let (cron, cron_active) = cron_segments(&object.cron_schedule(ds), t0, n, end)?;
     Ok(Prepared {
         schedule: ds,
         territory,
@@ -493,6 +527,7 @@ fn prepare_one<'m>(
         params,
         demand,
         cron,
+        cron_active,
         t0,
         end,
         n,
@@ -518,13 +553,15 @@ fn finish(model: &Model, p: &Prepared, req: &Request) -> DeploymentResult {
             traces.push((strategy, t.steps));
         }
     }
-    let entries = entry_results(model, ds, territory, params, &sig, &tallies);
+    let entries = entry_results(model, p, &tallies);
     let peak_milli = demand_peak(&sig, 0, n);
     let day = day_steps.map(|(day, lo, len)| DayTrace {
         day,
         start: t0 + STEP_SECONDS * lo as i64,
         demand: (lo..lo + len).map(|k| sig_demand(&sig, k)).collect(),
         offsets: day_offsets(territory, t0 + STEP_SECONDS * lo as i64, len),
+        floor: (lo..lo + len).map(|k| cron_at(&p.cron, k)).collect(),
+        sr: params.s * params.r,
         strategies: traces,
     });
     DeploymentResult {
@@ -560,6 +597,10 @@ fn strategy_result(strategy: Strategy, t: &Tally, t0: i64) -> StrategyResult {
     }
 }
 
+fn cron_at(cron: &[CronSegment], k: u64) -> u32 {
+    cron.iter().find(|c| c.end > k).map_or(0, |c| c.d)
+}
+
 fn sig_demand(sig: &Signals, k: u64) -> u64 {
     sig.demand.at(sig.t0 + STEP_SECONDS * k as i64)
 }
@@ -591,31 +632,26 @@ fn day_offsets(t: &Territory, start: i64, len: u64) -> Vec<i64> {
 }
 
 /// Per entry that floors this deployment or loads its territory: risk in the windows.
-fn entry_results(
-    model: &Model,
-    ds: &DeploymentSchedule,
-    territory: &Territory,
-    params: &ControllerParams,
-    sig: &Signals,
-    tallies: &[(Strategy, Tally)],
-) -> Vec<EntryResult> {
+fn entry_results(model: &Model, p: &Prepared, tallies: &[(Strategy, Tally)]) -> Vec<EntryResult> {
+    let (ds, territory, params, sig) = (p.schedule, p.territory, &p.params, p.signals());
     let tally = |s: Strategy| &tallies.iter().find(|(x, _)| *x == s).expect("simulated").1;
     let end = sig.t0 + STEP_SECONDS * sig.n as i64;
     let startup = STEP_SECONDS * params.startup_steps as i64;
+    let steps = |a: i64, b: i64| {
+        (
+            step_ceil(sig.t0, a).min(sig.n),
+            step_ceil(sig.t0, b).min(sig.n),
+        )
+    };
     let mut out = Vec::new();
-    for e in &model.entries {
+    for (index, e) in model.entries.iter().enumerate() {
         let floor = e.floor_for(&ds.territory, &ds.workload);
         if floor.is_none() && traffic::entry_factor(e, territory).is_none() {
             continue;
         }
         let spans = traffic::entry_windows(model, e, territory, sig.t0, end);
-        let steps = |a: i64, b: i64| {
-            (
-                step_ceil(sig.t0, a).min(sig.n),
-                step_ceil(sig.t0, b).min(sig.n),
-            )
-        };
         let mut r = EntryResult {
+            index,
             id: e.id.clone(),
             name: e.name.clone(),
             kind: e.kind,
@@ -629,6 +665,7 @@ fn entry_results(
             floor,
             peak_milli: 0,
             needed_floor: 0,
+            repeat_steps: 0,
         };
         for w in &spans {
             let (lo, hi) = steps(w.start, (w.start + 3600).min(w.end));
@@ -640,10 +677,38 @@ fn entry_results(
             let (lo, hi) = steps(w.start, w.end);
             r.scheduled_windows += tally(Strategy::Scheduled).risk_steps_in(lo, hi);
             r.ideal_windows += tally(Strategy::Ideal).risk_steps_in(lo, hi);
-            r.peak_milli = r.peak_milli.max(demand_peak(sig, lo, hi));
+            r.peak_milli = r.peak_milli.max(demand_peak(&sig, lo, hi));
         }
         r.needed_floor = needed(r.peak_milli, params);
+        if let Some((_, active)) = p.cron_active.iter().find(|(id, _)| *id == e.id) {
+            let count = |xs: &[Span]| {
+                xs.iter()
+                    .map(|x| {
+                        let (lo, hi) = steps(x.start, x.end);
+                        hi - lo
+                    })
+                    .sum::<u64>()
+            };
+            r.repeat_steps = count(active) - count(&intersect(active, &spans));
+        }
         out.push(r);
+    }
+    out
+}
+
+/// The overlaps of two sorted lists of disjoint spans.
+fn intersect(a: &[Span], b: &[Span]) -> Vec<Span> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        let (start, end) = (a[i].start.max(b[j].start), a[i].end.min(b[j].end));
+        if start < end {
+            out.push(Span { start, end });
+        }
+        if a[i].end < b[j].end {
+            i += 1;
+        } else {
+            j += 1;
+        }
     }
     out
 }

@@ -91,6 +91,10 @@ fn signed_percent(x: Option<f64>) -> String {
     x.map_or_else(|| "–".to_string(), |x| format!("{x:+.1} %"))
 }
 
+fn percent(x: Option<f64>) -> String {
+    x.map_or_else(|| "–".to_string(), |x| format!("{x:.1} %"))
+}
+
 /// The comparisons of `scheduled` with the other strategies' replica-steps.
 struct Versus {
     saving_vs_static: Option<f64>,
@@ -209,7 +213,7 @@ fn scheduled_table(out: &mut String, sim: &Simulation) {
     );
     let _ = writeln!(
         out,
-        "{:w$}  {:>15}  {:>17}  {:>13}  {:>22}",
+        "{:w$}  {:>16}  {:>17}  {:>13}  {:>22}",
         "deployment",
         "saving vs static",
         "extra vs reactive",
@@ -221,7 +225,7 @@ fn scheduled_table(out: &mut String, sim: &Simulation) {
             out,
             "{:w$}  {:>16}  {:>17}  {:>13}  {:>22}",
             name,
-            signed_percent(v.saving_vs_static),
+            percent(v.saving_vs_static),
             signed_percent(v.extra_vs_reactive),
             v.cost_over_ideal
                 .map_or_else(|| "–".to_string(), |x| format!("{x:.3}")),
@@ -261,26 +265,31 @@ fn scheduled_table(out: &mut String, sim: &Simulation) {
     );
 }
 
-fn floor_text(e: &EntryResult, min: u32) -> (String, String) {
+/// `configured → needed` for an entry's floor (`–` without one, `min` when min suffices).
+fn floor_text(e: &EntryResult, min: u32, max: u32) -> String {
     let configured = e.floor.map_or_else(|| "–".to_string(), |f| f.to_string());
-    let needed = if e.windows == 0 {
-        "–".to_string()
-    } else if e.needed_floor <= min {
-        format!("{} (min)", min)
+    let needed = if e.needed_floor <= min {
+        "min".to_string()
+    } else if e.needed_floor > max {
+        format!("{} > max", e.needed_floor)
     } else {
         e.needed_floor.to_string()
     };
-    (configured, needed)
+    format!("{configured} → {needed}")
 }
 
 fn entry_table(out: &mut String, sim: &Simulation) {
     let w = name_width(sim);
+    let startup = sim.request.traffic.startup_seconds;
     let _ = writeln!(
         out,
-        "\nper calendar entry: risk minutes in the first hour of each window (reactive vs \
-         scheduled), the smallest floor whose ready replicas carry the peak demand of the \
-         windows, and scheduled's risk in the windows (of it, in the first startup seconds of a \
-         window, which only a lead ahead of the window removes)"
+        "\nper calendar entry (its windows in the intended calendar):\n  \
+         first hour  risk minutes in the first hour of each window, reactive / scheduled\n  \
+         floor       the entry's floor → the smallest floor whose ready replicas carry the \
+         peak demand of its windows\n  \
+         scheduled   risk minutes in the windows; in brackets those in a window's first {startup} s, \
+         while the\n              floor's new replicas start (a pre-scale lead of at least that \
+         long removes them)"
     );
     for e in entry_ids(sim) {
         let rows: Vec<(&DeploymentResult, &EntryResult)> = sim
@@ -299,32 +308,26 @@ fn entry_table(out: &mut String, sim: &Simulation) {
             first.name,
             first.windows
         );
-        if rows.iter().all(|(_, x)| x.windows == 0) {
+        repeats(out, &rows);
+        if first.windows == 0 {
             continue;
         }
         let _ = writeln!(
             out,
-            "  {:w$}  {:>21}  {:>5}  {:>8}  {:>9}  {:>28}",
-            "deployment",
-            "first hour: re / sch",
-            "floor",
-            "needed",
-            "peak rps",
-            "scheduled risk (of it startup)"
+            "  {:w$}  {:>16}  {:>12}  {:>9}  {:>16}",
+            "deployment", "first hour", "floor", "peak rps", "scheduled"
         );
         for (d, x) in rows {
-            let (configured, needed) = floor_text(x, d.min);
             let _ = writeln!(
                 out,
-                "  {:w$}  {:>21}  {:>5}  {:>8}  {:>9}  {:>28}",
+                "  {:w$}  {:>16}  {:>12}  {:>9}  {:>16}",
                 d.name,
                 format!(
                     "{} / {}",
                     grouped(minutes(x.reactive_first_hour), 1),
                     grouped(minutes(x.scheduled_first_hour), 1)
                 ),
-                configured,
-                needed,
+                floor_text(x, d.min, d.max),
                 grouped(x.peak_milli as f64 / 1000.0, 1),
                 format!(
                     "{} ({})",
@@ -336,17 +339,39 @@ fn entry_table(out: &mut String, sim: &Simulation) {
     }
 }
 
-/// Entry ids in model order as they appear in the deployments.
+/// The hours an entry's cron triggers are active outside its windows, per deployment.
+fn repeats(out: &mut String, rows: &[(&DeploymentResult, &EntryResult)]) {
+    let repeated: Vec<_> = rows.iter().filter(|(_, x)| x.repeat_steps > 0).collect();
+    if repeated.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  its cron triggers are also active outside its windows (cron has no year), so \
+         scheduled pays\n  for its floor without its traffic:"
+    );
+    for (d, x) in repeated {
+        let _ = writeln!(
+            out,
+            "    {}  {} h",
+            d.name,
+            grouped(replica_hours(x.repeat_steps), 1)
+        );
+    }
+}
+
+/// Entry ids of every deployment, in model order.
 fn entry_ids(sim: &Simulation) -> Vec<String> {
-    let mut ids: Vec<String> = Vec::new();
+    let mut ids: Vec<(usize, String)> = Vec::new();
     for d in &sim.deployments {
         for e in &d.entries {
-            if !ids.contains(&e.id) {
-                ids.push(e.id.clone());
+            if !ids.iter().any(|(_, id)| *id == e.id) {
+                ids.push((e.index, e.id.clone()));
             }
         }
     }
-    ids
+    ids.sort();
+    ids.into_iter().map(|(_, id)| id).collect()
 }
 
 fn findings(out: &mut String, sim: &Simulation) {
@@ -462,6 +487,7 @@ struct JsonEntry<'a> {
     floor: Option<u32>,
     peak_rps: f64,
     needed_floor: u32,
+    cron_repeat_hours: f64,
 }
 
 #[derive(Serialize)]
@@ -539,6 +565,7 @@ fn json_deployment(d: &DeploymentResult) -> JsonDeployment<'_> {
                 floor: e.floor,
                 peak_rps: e.peak_milli as f64 / 1000.0,
                 needed_floor: e.needed_floor,
+                cron_repeat_hours: round(replica_hours(e.repeat_steps), 3),
             })
             .collect(),
     }
