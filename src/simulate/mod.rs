@@ -170,10 +170,8 @@ pub fn run(model: &Model, schedule: &Schedule, args: &SimulateArgs) -> Result<St
 
 /// Simulates every selected deployment.
 pub fn simulate(model: &Model, schedule: &Schedule, req: &Request) -> Result<Simulation, String> {
-    let deployments = prepare(model, schedule, req)?
-        .iter()
-        .map(|p| outcome::finish(model, p, req))
-        .collect();
+    let deployments =
+        prepare::prepare_each(model, schedule, req, |p| outcome::finish(model, &p, req))?;
     Ok(Simulation {
         request: req.clone(),
         deployments,

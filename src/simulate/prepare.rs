@@ -56,13 +56,24 @@ impl Prepared<'_> {
     }
 }
 
-/// Selects the deployments, checks `baseline_rps`, reads the rendered ScaledObjects and
-/// prepares the signals of each.
+/// Selects the deployments, checks `baseline_rps` (naming every deployment without it),
+/// reads the rendered ScaledObjects and prepares the signals of each.
 pub fn prepare<'m>(
     model: &'m Model,
     schedule: &'m Schedule,
     req: &Request,
 ) -> Result<Vec<Prepared<'m>>, String> {
+    prepare_each(model, schedule, req, |p| p)
+}
+
+/// [`prepare`] one deployment at a time, handing each to `f` before the next is
+/// prepared (a long range's signals are large; only one deployment's are alive at once).
+pub fn prepare_each<'m, T>(
+    model: &'m Model,
+    schedule: &'m Schedule,
+    req: &Request,
+    mut f: impl FnMut(Prepared<'m>) -> T,
+) -> Result<Vec<T>, String> {
     let selected = select(
         model,
         schedule,
@@ -88,7 +99,7 @@ pub fn prepare<'m>(
                 .iter()
                 .find(|o| o.name == ds.name)
                 .ok_or_else(|| format!("internal error: no rendered ScaledObject {}", ds.name))?;
-            prepare_one(model, ds, object, req)
+            prepare_one(model, ds, object, req).map(&mut f)
         })
         .collect()
 }
