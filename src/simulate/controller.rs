@@ -54,6 +54,10 @@ pub struct Behavior {
     pub up_policies: Vec<Policy>,
     /// `scaleDown.stabilizationWindowSeconds` (scale-down itself is unlimited).
     pub down_window_seconds: u32,
+    /// `scaleUp.tolerance` in per mille, when rendered.
+    pub up_tolerance: Option<u64>,
+    /// `scaleDown.tolerance` in per mille, when rendered.
+    pub down_tolerance: Option<u64>,
 }
 
 impl Behavior {
@@ -92,8 +96,25 @@ pub struct ControllerParams {
     pub delay_steps: u64,
     /// The rendered HPA behavior.
     pub behavior: Behavior,
-    /// HPA tolerance in per mille of the target (100 = Kubernetes' 10 %).
-    pub tolerance_permille: u64,
+    /// HPA tolerance (Kubernetes' default: 10 % both ways).
+    pub tolerance: Tolerance,
+}
+
+/// How far the metric may be from its target before the HPA acts, in per mille of the
+/// target, per direction (Kubernetes 1.33 `behavior.scaleUp/scaleDown.tolerance`; before
+/// that, and by default, the controller-wide 10 %).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tolerance {
+    /// Above the target: no scale-up while `value ≤ target × (1 + up/1000)`.
+    pub up: u64,
+    /// Below the target: no scale-down while `value ≥ target × (1 − down/1000)`.
+    pub down: u64,
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Tolerance { up: 100, down: 100 }
+    }
 }
 
 impl ControllerParams {
@@ -103,11 +124,17 @@ impl ControllerParams {
         u64::from(seconds).div_ceil(STEP_SECONDS as u64).max(1)
     }
 
-    /// Whether `value` lies within the tolerance of `target` (`1000·|v − t| ≤ tol·t`).
+    /// Whether `value` lies within the tolerance of `target` (`1000·|v − t| ≤ tol·t`,
+    /// with the tolerance of the direction `value` lies in).
     #[inline]
     fn within_tolerance(&self, value: u64, target: u64) -> bool {
         let diff = u128::from(value.abs_diff(target));
-        diff * 1000 <= u128::from(self.tolerance_permille) * u128::from(target)
+        let tol = if value >= target {
+            self.tolerance.up
+        } else {
+            self.tolerance.down
+        };
+        diff * 1000 <= u128::from(tol) * u128::from(target)
     }
 
     /// `clamp(⌈D / R⌉, min, max)`: the ideal replicas for demand `d` (also the start state).
@@ -386,6 +413,8 @@ mod tests {
             up_select: Select::Max,
             up_policies: vec![Policy::Percent(100), Policy::Pods(4)],
             down_window_seconds: 300,
+            up_tolerance: None,
+            down_tolerance: None,
         }
     }
 
@@ -448,7 +477,7 @@ mod tests {
             startup_steps,
             delay_steps: 2,
             behavior: behavior(),
-            tolerance_permille: 100,
+            tolerance: Tolerance::default(),
         }
     }
 
@@ -460,6 +489,23 @@ mod tests {
         let o = 8 * 10_500 * 10;
         assert_eq!(c.step(0, o, 11), (10, 10));
         assert_eq!(c.step(1, o, 12), (12, 12), "a floor 20 % above is reached");
+    }
+
+    #[test]
+    fn tolerance_is_per_direction() {
+        let mut p = params(0);
+        p.tolerance = Tolerance { up: 0, down: 300 };
+        let target = 8 * p.r;
+        let mut c = Controller::new(&p, 10);
+        // 10.5 replicas' worth: any excess scales up without an up tolerance ...
+        assert_eq!(c.step(0, target * 105 / 10, 0), (11, 11));
+        // ... while 8 of 11 (27 % below) stays inside a 30 % down tolerance.
+        assert_eq!(c.step(1, target * 8, 0), (11, 11));
+        assert_eq!(
+            c.step(2, target * 7, 0).0,
+            11,
+            "the 5-minute window still holds 11"
+        );
     }
 
     #[test]

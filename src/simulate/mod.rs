@@ -77,8 +77,8 @@ pub struct Request {
     pub workload: Option<String>,
     /// `[traffic]` (phase 2 reads it from the config).
     pub traffic: TrafficSettings,
-    /// HPA tolerance in per mille (100 = Kubernetes' 10 %).
-    pub tolerance_permille: u64,
+    /// HPA tolerance where the rendered behavior sets none (Kubernetes' 10 % both ways).
+    pub tolerance: controller::Tolerance,
     /// The local day to trace for charts.
     pub trace_day: Option<NaiveDate>,
 }
@@ -93,7 +93,7 @@ impl Request {
             territory: None,
             workload: None,
             traffic: TrafficSettings::default(),
-            tolerance_permille: 100,
+            tolerance: controller::Tolerance::default(),
             trace_day: None,
         }
     }

@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate};
 use crate::explain::local_midnight;
 use crate::model::{EntryKind, Model, Territory};
 
-use super::controller::{ControllerParams, STEP_SECONDS};
+use super::controller::{ControllerParams, Tolerance, STEP_SECONDS};
 use super::prepare::{step_ceil, Prepared};
 use super::run::{self, CronSegment, Signals, Strategy, Tally, Trace};
 use super::traffic::{self, Span};
@@ -81,6 +81,8 @@ pub struct DeploymentResult {
     pub max: u32,
     /// Throughput threshold (rendered).
     pub rps_per_replica: f64,
+    /// The HPA tolerance in effect (rendered, else the request's).
+    pub tolerance: Tolerance,
     /// `baseline_rps`.
     pub baseline_rps: f64,
     /// Unix time of step 0 (local midnight of `--from`).
@@ -177,6 +179,7 @@ pub fn finish(model: &Model, p: &Prepared, req: &Request) -> DeploymentResult {
         min: params.min,
         max: params.max,
         rps_per_replica: p.rps_per_replica,
+        tolerance: params.tolerance,
         baseline_rps: p.baseline_rps,
         start: t0,
         end: p.end,

@@ -145,7 +145,10 @@ pub fn params(object: &RenderedScaling, req: &Request) -> Result<ControllerParam
         startup_steps: u64::from(req.traffic.startup_seconds).div_ceil(STEP_SECONDS as u64),
         delay_steps: u64::from(req.traffic.metric_delay_seconds).div_ceil(STEP_SECONDS as u64),
         behavior: object.behavior.clone(),
-        tolerance_permille: req.tolerance_permille,
+        tolerance: controller::Tolerance {
+            up: object.behavior.up_tolerance.unwrap_or(req.tolerance.up),
+            down: object.behavior.down_tolerance.unwrap_or(req.tolerance.down),
+        },
     })
 }
 

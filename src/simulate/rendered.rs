@@ -145,7 +145,31 @@ fn behavior(b: Option<&Value>) -> Result<Behavior, String> {
         up_policies,
         down_window_seconds: uint(down, &["stabilizationWindowSeconds"], "scaleDown window")?
             .unwrap_or(300),
+        up_tolerance: tolerance(up, "scaleUp")?,
+        down_tolerance: tolerance(down, "scaleDown")?,
     })
+}
+
+/// `tolerance` (a Kubernetes quantity such as `0.05` or `50m`) in per mille, if set.
+fn tolerance(rules: &Value, what: &str) -> Result<Option<u64>, String> {
+    let Some(v) = rules.get("tolerance") else {
+        return Ok(None);
+    };
+    let text = match v {
+        Value::String(s) => s.trim().to_string(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    };
+    let permille = match text.strip_suffix('m') {
+        Some(milli) => milli.parse::<f64>().ok(),
+        None => text.parse::<f64>().ok().map(|x| x * 1000.0),
+    };
+    match permille {
+        Some(p) if p.is_finite() && p >= 0.0 && p.fract() == 0.0 => Ok(Some(p as u64)),
+        _ => Err(format!(
+            "{what}.tolerance `{text}` is not a quantity in whole thousandths"
+        )),
+    }
 }
 
 fn policy(p: &Value) -> Result<Policy, String> {
@@ -262,6 +286,8 @@ spec:
                 up_select: Select::Min,
                 up_policies: vec![Policy::Pods(2)],
                 down_window_seconds: 600,
+                up_tolerance: None,
+                down_tolerance: None,
             }
         );
         assert_eq!(r.cron.len(), 1);
@@ -280,8 +306,30 @@ spec:
                 up_select: Select::Max,
                 up_policies: vec![Policy::Percent(100), Policy::Pods(4)],
                 down_window_seconds: 300,
+                up_tolerance: None,
+                down_tolerance: None,
             }
         );
+    }
+
+    #[test]
+    fn rendered_tolerances_are_read_as_quantities() {
+        let text = OBJECT
+            .replace(
+                "          stabilizationWindowSeconds: 30\n",
+                "          stabilizationWindowSeconds: 30\n          tolerance: 50m\n",
+            )
+            .replace(
+                "          stabilizationWindowSeconds: 600\n",
+                "          stabilizationWindowSeconds: 600\n          tolerance: \"0.2\"\n",
+            );
+        let b = parse(&text).unwrap().behavior;
+        assert_eq!((b.up_tolerance, b.down_tolerance), (Some(50), Some(200)));
+        let bad = OBJECT.replace(
+            "          stabilizationWindowSeconds: 30\n",
+            "          stabilizationWindowSeconds: 30\n          tolerance: 0.0005\n",
+        );
+        assert!(parse(&bad).unwrap_err().contains("tolerance"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use std::fmt::Write as _;
 
+use super::controller::Tolerance;
 use super::run::Strategy;
 use super::{DeploymentResult, EntryResult, Simulation};
 
@@ -126,15 +127,29 @@ fn settings_line(sim: &Simulation) -> String {
     } else {
         "hourly profiles"
     };
+    let tolerance = if sim
+        .deployments
+        .iter()
+        .all(|d| d.tolerance == sim.request.tolerance)
+    {
+        tolerance_text(sim.request.tolerance)
+    } else {
+        "per deployment, as rendered".to_string()
+    };
     format!(
         "model: 15-second steps; traffic = scale {} × baseline_rps × {profile} × entry load; \
-         startup {} s, saturation {}, metric delay {} s, HPA tolerance {} %",
-        sim.request.scale,
-        t.startup_seconds,
-        t.saturation,
-        t.metric_delay_seconds,
-        sim.request.tolerance_permille as f64 / 10.0
+         startup {} s, saturation {}, metric delay {} s, HPA tolerance {tolerance}",
+        sim.request.scale, t.startup_seconds, t.saturation, t.metric_delay_seconds,
     )
+}
+
+fn tolerance_text(t: Tolerance) -> String {
+    let pct = |x: u64| x as f64 / 10.0;
+    if t.up == t.down {
+        format!("{} %", pct(t.up))
+    } else {
+        format!("up {} % / down {} %", pct(t.up), pct(t.down))
+    }
 }
 
 /// The human-readable report.
@@ -425,7 +440,8 @@ struct JsonSettings {
     startup_seconds: u32,
     saturation: f64,
     metric_delay_seconds: u32,
-    tolerance: f64,
+    tolerance_up: f64,
+    tolerance_down: f64,
     step_seconds: u32,
 }
 
@@ -602,7 +618,8 @@ pub fn json(sim: &Simulation) -> String {
             startup_seconds: tr.startup_seconds,
             saturation: tr.saturation,
             metric_delay_seconds: tr.metric_delay_seconds,
-            tolerance: sim.request.tolerance_permille as f64 / 1000.0,
+            tolerance_up: sim.request.tolerance.up as f64 / 1000.0,
+            tolerance_down: sim.request.tolerance.down as f64 / 1000.0,
             step_seconds: 15,
         },
         notes: vec!["the p95 latency guard trigger is not simulated (it can only add replicas)"],

@@ -416,8 +416,10 @@ mod tests {
                 up_select: Select::Max,
                 up_policies: vec![ScalePolicy::Percent(100), ScalePolicy::Pods(4)],
                 down_window_seconds: 300,
+                up_tolerance: None,
+                down_tolerance: None,
             },
-            tolerance_permille: 100,
+            tolerance: Default::default(),
         }
     }
 
