@@ -1,4 +1,4 @@
-//! Embeds every file under `templates/` into the binary (see `src/templates.rs`).
+//! Embeds every file under `templates/` into the binary (see `src/render/engine.rs`).
 fn main() {
     minijinja_embed::embed_templates!("templates");
 }

@@ -7,8 +7,8 @@
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use scalegen::simulate::run::{run_with, Shortcuts, Strategy};
-use scalegen::simulate::{prepare, simulate, Request};
+use scalegen::report::simulate::run::{run_with, Shortcuts, Strategy};
+use scalegen::report::simulate::{prepare, simulate, Request};
 
 fn best<T>(reps: u32, mut f: impl FnMut() -> T) -> (Duration, T) {
     let mut out = None;
@@ -28,16 +28,21 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(5)
         .max(1);
-    let model = scalegen::validate::model_from_strs(
-        scalegen::defaults::TERRITORIES,
-        scalegen::defaults::CALENDARS,
+    let model = scalegen::config::validate::model_from_strs(
+        scalegen::config::example::TERRITORIES,
+        scalegen::config::example::CALENDARS,
     )
     .expect("the default configuration validates");
-    let schedule = scalegen::compile::compile(&model);
+    let schedule = scalegen::schedule::compile::compile(&model);
+    let keda = scalegen::commands::simulate::rendered_scaled_objects(&model, &schedule)
+        .expect("the default configuration renders");
+    let keda: Vec<&str> = keda.iter().map(String::as_str).collect();
     let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
-    let req = Request::new(day("2026-01-01"), day("2027-01-01"));
+    let req = Request::new(&model, day("2026-01-01"), day("2027-01-01"));
 
-    let (t_prepare, prepared) = best(reps, || prepare(&model, &schedule, &req).expect("prepare"));
+    let (t_prepare, prepared) = best(reps, || {
+        prepare(&model, &schedule, &keda, &req).expect("prepare")
+    });
     let steps: u64 = prepared.iter().map(|p| p.n).sum::<u64>() * 4;
     let per_step = |d: Duration| d.as_nanos() as f64 / steps as f64;
     let loops = |shortcuts: Shortcuts| {
@@ -56,7 +61,7 @@ fn main() {
     let (t_off, r_off) = loops(Shortcuts::Off);
     assert_eq!(r_on, r_off, "the shortcut changes a result");
     let (t_all, _) = best(reps, || {
-        simulate(&model, &schedule, &req).expect("simulate")
+        simulate(&model, &schedule, &keda, &req).expect("simulate")
     });
 
     println!(

@@ -1,24 +1,10 @@
-//! Command line: subcommands, their flags and what each exit code means.
+//! The command line: subcommands and their flags (clap definitions only).
 //!
-//! Exit codes (all subcommands): 0 success / no drift, 1 drift (`render --check`) or a
-//! failed expectation, 2 invalid input or usage, 3 an internal error (a template bug).
+//! What each subcommand does, and which exit code it ends with, is in
+//! [`crate::commands`]; this module only says what can be typed.
 
-use crate::output::{self, Change};
-use crate::validate::{self, Loaded, Options};
-use clap::{CommandFactory, Parser, Subcommand};
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
-
-/// Output formats of explain and plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Human-readable text.
-    Text,
-    /// JSON.
-    Json,
-    /// CSV (plan and simulate).
-    Csv,
-}
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 
 /// scalegen: compile a seasonal business calendar into KEDA scaling, alerts, a migration and a runbook.
 #[derive(Debug, Parser)]
@@ -74,7 +60,7 @@ pub enum Command {
         input: InputArgs,
         /// What to explain.
         #[command(flatten)]
-        args: crate::explain::ExplainArgs,
+        args: ExplainArgs,
     },
     /// Floors, replica-hours and savings over a date range.
     Plan {
@@ -83,7 +69,7 @@ pub enum Command {
         input: InputArgs,
         /// What to plan.
         #[command(flatten)]
-        args: crate::planning::PlanArgs,
+        args: PlanArgs,
     },
     /// Replay a traffic model through KEDA and the HPA: cost and risk of four strategies.
     Simulate {
@@ -92,7 +78,7 @@ pub enum Command {
         input: InputArgs,
         /// What to simulate.
         #[command(flatten)]
-        args: crate::simulate::SimulateArgs,
+        args: SimulateArgs,
     },
     /// Write the example configuration (territories.toml + calendars/) into DIR.
     Init {
@@ -109,256 +95,96 @@ pub enum Command {
     },
 }
 
-/// Writes to stdout; a closed pipe (`scalegen schema | head`) ends the output quietly.
-fn emit(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
-        eprintln!("error: cannot write to stdout: {e}");
-        std::process::exit(2);
-    }
+/// Arguments of `scalegen explain`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExplainArgs {
+    /// Instant to explain: `2026-10-03T09:15` (local to each territory) or with an offset.
+    #[arg(long)]
+    pub at: String,
+    /// Only this territory.
+    #[arg(long)]
+    pub territory: Option<String>,
+    /// Only this workload.
+    #[arg(long)]
+    pub workload: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
 }
 
-/// `println!` through [`emit`].
-macro_rules! emitln {
-    ($($arg:tt)*) => {
-        emit(&format!("{}\n", format_args!($($arg)*)))
-    };
+/// Output formats of `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    /// Human-readable text.
+    Text,
+    /// JSON.
+    Json,
 }
 
-/// Entry point of the binary.
-pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
-    };
-    ExitCode::from(run(cli.command))
+/// Arguments of `scalegen plan`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlanArgs {
+    /// First day (local), `YYYY-MM-DD`.
+    #[arg(long)]
+    pub from: String,
+    /// Last day (local, inclusive), `YYYY-MM-DD`.
+    #[arg(long)]
+    pub to: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Also draw the range as an SVG chart into this file.
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
 }
 
-fn run(command: Command) -> u8 {
-    match command {
-        Command::Render { input, out, check } => render(&input, &out, check),
-        Command::Validate { input, today } => validate_cmd(&input, today.as_deref()),
-        Command::Explain { input, args } => with_model(&input, |l| {
-            let schedule = crate::compile::compile(&l.model);
-            crate::explain::run(&l.model, &schedule, &args)
-        }),
-        Command::Plan { input, args } => with_model(&input, |l| {
-            let schedule = crate::compile::compile(&l.model);
-            crate::planning::run(&l.model, &schedule, &args)
-        }),
-        Command::Simulate { input, args } => with_model(&input, |l| {
-            let schedule = crate::compile::compile(&l.model);
-            crate::simulate::run(&l.model, &schedule, &args)
-        }),
-        Command::Init { dir } => init(&dir),
-        Command::Schema => {
-            emit(&format!("{}\n", schema_json()));
-            0
-        }
-        Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "scalegen",
-                &mut std::io::stdout(),
-            );
-            0
-        }
-    }
+/// Output formats of `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    /// Human-readable text.
+    Text,
+    /// JSON.
+    Json,
+    /// CSV, one row per interval.
+    Csv,
 }
 
-/// Loads and validates; prints diagnostics; `None` means exit 2.
-fn load(input: &InputArgs, options: Options) -> Option<Loaded> {
-    match validate::load_model_with(&input.config, &input.calendars, options) {
-        Ok(loaded) => {
-            if !loaded.warnings.is_empty() {
-                eprint!("{}", crate::diag::render(&loaded.warnings, &loaded.sources));
-                if input.deny_warnings {
-                    eprintln!(
-                        "error: {} warning(s) denied by --deny-warnings",
-                        loaded.warnings.len()
-                    );
-                    return None;
-                }
-            }
-            Some(loaded)
-        }
-        Err(failure) => {
-            eprint!("{}", failure.render());
-            None
-        }
-    }
+/// Arguments of `scalegen simulate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimulateArgs {
+    /// First day (local midnight of each territory), `YYYY-MM-DD`.
+    #[arg(long)]
+    pub from: String,
+    /// End day, exclusive (local midnight of each territory), `YYYY-MM-DD`.
+    #[arg(long)]
+    pub to: String,
+    /// Only this territory.
+    #[arg(long)]
+    pub territory: Option<String>,
+    /// Only this workload.
+    #[arg(long)]
+    pub workload: Option<String>,
+    /// Multiply all demand by this factor (> 0), e.g. 5 for the seed's "5× Oktoberfest".
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SimulateFormat::Text)]
+    pub format: SimulateFormat,
+    /// Draw one local day (`--day`) of every selected deployment as an SVG chart.
+    #[arg(long, requires = "day", value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// The local day `--svg` draws, `YYYY-MM-DD`, inside the simulated range.
+    #[arg(long, requires = "svg", value_name = "YYYY-MM-DD")]
+    pub day: Option<String>,
 }
 
-fn with_model(input: &InputArgs, f: impl FnOnce(&Loaded) -> Result<String, String>) -> u8 {
-    let Some(loaded) = load(input, Options::default()) else {
-        return 2;
-    };
-    match f(&loaded) {
-        Ok(text) => {
-            emit(&text);
-            0
-        }
-        Err(message) => {
-            eprintln!("error: {message}");
-            2
-        }
-    }
-}
-
-fn render(input: &InputArgs, out: &Path, check: bool) -> u8 {
-    let Some(loaded) = load(input, Options::default()) else {
-        return 2;
-    };
-    let schedule = crate::compile::compile(&loaded.model);
-    let files = match crate::render::render_all(&loaded.model, &schedule) {
-        Ok(files) => files,
-        Err(e) => {
-            eprintln!("error: internal error, nothing was written: {e}");
-            eprintln!(
-                "  = note: this is a bug in scalegen; please report it with your input files"
-            );
-            return 3;
-        }
-    };
-    let changes = match output::diff(out, &files) {
-        Ok(changes) => changes,
-        Err(e) => {
-            eprintln!(
-                "error: cannot read output directory `{}`: {e}",
-                out.display()
-            );
-            return 2;
-        }
-    };
-    if check {
-        return report_drift(out, &changes, files.len());
-    }
-    if let Err(e) = output::apply(out, &changes) {
-        eprintln!("error: writing `{}` failed: {e}", out.display());
-        return 2;
-    }
-    let (written, removed) = count(&changes);
-    emitln!(
-        "rendered {} files into {} ({written} written, {removed} removed, {} unchanged)",
-        files.len(),
-        out.display(),
-        files.len() - written
-    );
-    0
-}
-
-fn count(changes: &[Change]) -> (usize, usize) {
-    let removed = changes
-        .iter()
-        .filter(|c| matches!(c, Change::Stale { .. }))
-        .count();
-    (changes.len() - removed, removed)
-}
-
-fn report_drift(out: &Path, changes: &[Change], total: usize) -> u8 {
-    if changes.is_empty() {
-        emitln!("{} is up to date ({total} files)", out.display());
-        return 0;
-    }
-    for change in changes {
-        let what = match change {
-            Change::Missing { .. } => "missing",
-            Change::Changed { .. } => "changed",
-            Change::Stale { .. } => "stale",
-        };
-        emitln!("{what}: {}", change.path());
-        emit(&output::unified_diff(change));
-    }
-    emitln!("drift: {} of {total} files differ in {}; run `scalegen render --out {}` and commit the result",
-        changes.len(),
-        out.display(),
-        out.display()
-    );
-    1
-}
-
-fn validate_cmd(input: &InputArgs, today: Option<&str>) -> u8 {
-    let today = match today {
-        None => chrono::Utc::now().date_naive(),
-        Some(text) => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            Ok(d) => d,
-            Err(_) => {
-                eprintln!("error: --today must be YYYY-MM-DD, found `{text}`");
-                return 2;
-            }
-        },
-    };
-    let Some(loaded) = load(input, Options { today: Some(today) }) else {
-        return 2;
-    };
-    let m = &loaded.model;
-    emitln!(
-        "ok: {} territories, {} workloads, {} seasons/campaigns, {} blackouts",
-        m.territories.len(),
-        m.workloads.len(),
-        m.entries.len(),
-        m.blackouts.len()
-    );
-    0
-}
-
-fn init(dir: &Path) -> u8 {
-    let targets: Vec<(PathBuf, &str)> =
-        std::iter::once((dir.join("territories.toml"), crate::defaults::TERRITORIES))
-            .chain(
-                crate::defaults::CALENDARS
-                    .iter()
-                    .map(|(name, text)| (dir.join("calendars").join(name), *text)),
-            )
-            .collect();
-    let existing: Vec<String> = targets
-        .iter()
-        .filter(|(p, _)| p.exists())
-        .map(|(p, _)| p.display().to_string())
-        .collect();
-    if !existing.is_empty() {
-        eprintln!(
-            "error: refusing to overwrite existing files: {}",
-            existing.join(", ")
-        );
-        eprintln!(
-            "  = help: run `scalegen init` in an empty directory, or remove those files first"
-        );
-        return 2;
-    }
-    for (path, text) in &targets {
-        let result = path
-            .parent()
-            .map_or(Ok(()), fs_err::create_dir_all)
-            .and_then(|()| fs_err::write(path, text));
-        if let Err(e) = result {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    }
-    emitln!(
-        "wrote {} files into {}; next: `scalegen render`",
-        targets.len(),
-        dir.display()
-    );
-    0
-}
-
-/// The JSON Schema of both input formats, keyed by file kind.
-pub fn schema_json() -> String {
-    let territories = schemars::schema_for!(crate::parse::RawTerritoriesFile);
-    let calendar = schemars::schema_for!(crate::parse::RawCalendarFile);
-    let both = serde_json::json!({
-        "territories.toml": territories,
-        "calendars/*.toml": calendar,
-    });
-    serde_json::to_string_pretty(&both).expect("schemas serialize")
+/// Output formats of `simulate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SimulateFormat {
+    /// Human-readable text.
+    Text,
+    /// JSON.
+    Json,
+    /// CSV, one row per deployment and strategy.
+    Csv,
 }

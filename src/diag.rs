@@ -171,17 +171,43 @@ pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(Diagnostic::is_error)
 }
 
-/// The closest of `candidates` to `word`, if close enough to be a likely typo.
+/// How close a word must be to a candidate to be taken for a typo of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closeness {
+    /// Jaro–Winkler similarity above 0.8, case-sensitive: keys, zone names, ids and
+    /// codes written in the input files (the best score wins, the last on a tie).
+    Spelling,
+    /// Case-insensitive, at most a third of the characters edited (at least one): names
+    /// typed on the command line, where `DR` for `DE` is a likely slip (the fewest edits
+    /// win, the first on a tie).
+    Edits,
+}
+
+/// The closest of `candidates` to `word`, if close enough to be a likely typo: the one
+/// "did you mean" of every stage.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
+    closeness: Closeness,
 ) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+    match closeness {
+        Closeness::Spelling => candidates
+            .into_iter()
+            .map(|c| (strsim::jaro_winkler(word, c), c))
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, c)| c),
+        Closeness::Edits => {
+            let word = word.to_lowercase();
+            let limit = (word.chars().count() / 3).max(1);
+            candidates
+                .into_iter()
+                .map(|c| (strsim::levenshtein(&word, &c.to_lowercase()), c))
+                .filter(|(distance, _)| *distance <= limit)
+                .min_by_key(|(distance, _)| *distance)
+                .map(|(_, c)| c)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -219,7 +245,21 @@ mod tests {
     #[test]
     fn suggests_close_names_only() {
         let c = ["timezone", "name", "regions"];
-        assert_eq!(did_you_mean("timezon", c), Some("timezone"));
-        assert_eq!(did_you_mean("zzz", c), None);
+        assert_eq!(
+            did_you_mean("timezon", c, Closeness::Spelling),
+            Some("timezone")
+        );
+        assert_eq!(did_you_mean("zzz", c, Closeness::Spelling), None);
+        let codes = ["AT", "CH", "DE"];
+        assert_eq!(did_you_mean("DX", codes, Closeness::Spelling), None);
+        assert_eq!(did_you_mean("dr", codes, Closeness::Edits), Some("DE"));
+        assert_eq!(
+            did_you_mean("querys", ["commands", "queries"], Closeness::Edits),
+            Some("queries")
+        );
+        assert_eq!(
+            did_you_mean("zzz", ["commands", "queries"], Closeness::Edits),
+            None
+        );
     }
 }

@@ -1,5 +1,37 @@
-//! The `scalegen` binary: argument parsing and exit codes live in `scalegen::cli`.
+//! The `scalegen` binary: parses the command line (`scalegen::cli`) and runs the
+//! subcommand (`scalegen::commands`), whose [`ExitStatus`] is the exit code.
 
-fn main() -> std::process::ExitCode {
-    scalegen::cli::main()
+use clap::Parser;
+use scalegen::cli::{Cli, Command};
+use scalegen::commands::{self, ExitStatus};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitStatus::InvalidInput
+            } else {
+                ExitStatus::Success
+            }
+            .into();
+        }
+    };
+    run(cli.command).into()
+}
+
+/// Runs one subcommand.
+fn run(command: Command) -> ExitStatus {
+    match command {
+        Command::Render { input, out, check } => commands::render::run(&input, &out, check),
+        Command::Validate { input, today } => commands::validate::run(&input, today.as_deref()),
+        Command::Explain { input, args } => commands::explain::run(&input, &args),
+        Command::Plan { input, args } => commands::plan::run(&input, &args),
+        Command::Simulate { input, args } => commands::simulate::run(&input, &args),
+        Command::Init { dir } => commands::init::run(&dir),
+        Command::Schema => commands::schema::run(),
+        Command::Completions { shell } => commands::completions::run(shell),
+    }
 }

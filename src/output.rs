@@ -5,7 +5,7 @@
 //! the same directory) and removes stale generated files; `render --check` prints it.
 //! Only files whose first line carries scalegen's generated marker are ever removed.
 
-use crate::render::{RenderedFile, GENERATED_MARKER};
+use crate::render::file::{RenderedFile, GENERATED_MARKER};
 use std::path::{Path, PathBuf};
 
 /// How one file in `--out` differs from what scalegen renders.

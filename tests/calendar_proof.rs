@@ -5,48 +5,18 @@
 //! at every minute of 2026, 2027 and 2028, outside the spans §2.2 does not judge.
 //! Random calendars (proptest) get the same comparison over a year.
 
-use std::path::{Path, PathBuf};
-
 use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
-use scalegen::calendar::{self, Comparison};
-use scalegen::compile::check_expressible;
-use scalegen::compile::compile;
-use scalegen::keda;
-use scalegen::model::Model;
+use scalegen::config::model::Model;
+use scalegen::config::validate::rules::check_expressible;
+use scalegen::schedule::compile::compile;
+use scalegen::schedule::keda;
+use scalegen::schedule::reference::{self as calendar, Comparison};
 use scalegen::schedule::DeploymentSchedule;
-use scalegen::validate::model_from_strs;
 
-#[path = "fixtures/random_calendar.rs"]
-mod random_calendar;
+mod support;
 
-fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
-
-fn load(dir: &Path) -> Model {
-    let territories = fs_err::read_to_string(dir.join("territories.toml")).unwrap();
-    let mut files: Vec<(String, String)> = Vec::new();
-    let cal = dir.join("calendars");
-    if cal.is_dir() {
-        let mut names: Vec<PathBuf> = fs_err::read_dir(&cal)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        names.sort();
-        for p in names {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            files.push((name, fs_err::read_to_string(&p).unwrap()));
-        }
-    }
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    model_from_strs(&territories, &refs)
-        .unwrap_or_else(|e| panic!("{}: invalid fixture:\n{e}", dir.display()))
-}
+use support::{fixture_dirs, load, random_calendar, root, try_model, utc};
 
 /// Compares one deployment over `[from, to)`; panics with a readable report on a
 /// difference.
@@ -222,27 +192,16 @@ fn assert_keda_syntax(model: &Model, ds: &DeploymentSchedule) {
     }
 }
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
 #[test]
 fn default_config_matches_the_calendar_every_minute_2026_2028() {
-    let model = load(Path::new(env!("CARGO_MANIFEST_DIR")));
+    let model = load(root());
     let (compared, excluded) = prove_all("default", &model);
     assert_eq!(compared + excluded, 6 * (365 + 365 + 366) * 1440);
 }
 
 #[test]
 fn every_fixture_matches_the_calendar_every_minute_2026_2028() {
-    let mut dirs: Vec<PathBuf> = fs_err::read_dir(fixture(""))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("territories.toml").is_file())
-        .collect();
-    dirs.sort();
+    let dirs = fixture_dirs();
     assert!(
         dirs.len() >= 8,
         "expected at least 8 fixtures, found {}",
@@ -262,8 +221,7 @@ proptest! {
     #[test]
     fn random_calendars_compile_exactly(seed in any::<u64>(), year in 2026i32..=2028) {
         let (territories, calendars) = random_calendar::generate(seed);
-        let refs: Vec<(&str, &str)> = calendars.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        let model = model_from_strs(&territories, &refs);
+        let model = try_model(&territories, &calendars);
         prop_assume!(model.is_ok());
         let model = model.unwrap();
         prop_assume!(check_expressible(&model).is_empty());

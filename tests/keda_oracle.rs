@@ -14,19 +14,12 @@ use std::process::Command;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use scalegen::keda;
-use scalegen::model::EntryKind;
-use scalegen::schedule::{CronTrigger, DeploymentSchedule};
+use scalegen::schedule::keda;
+use scalegen::schedule::DeploymentSchedule;
 
-fn oracle() -> Option<PathBuf> {
-    match std::env::var_os("SCALEGEN_CRON_ORACLE") {
-        Some(p) if !p.is_empty() => Some(PathBuf::from(p)),
-        _ => {
-            eprintln!("skipped: set SCALEGEN_CRON_ORACLE to the cron-oracle binary");
-            None
-        }
-    }
-}
+mod support;
+
+use support::{cron_oracle, default_model, deployment_schedule};
 
 struct Case {
     name: String,
@@ -51,27 +44,12 @@ fn case(name: &str, tz: &str, min: u32, max: u32, triggers: &[(&str, &str, u32)]
 
 impl Case {
     fn schedule(&self) -> DeploymentSchedule {
-        DeploymentSchedule {
-            territory: "XX".into(),
-            workload: "w".into(),
-            name: self.name.clone(),
-            timezone: self.tz.clone(),
-            min: self.min,
-            max: self.max,
-            triggers: self
-                .triggers
-                .iter()
-                .enumerate()
-                .map(|(i, (s, e, d))| CronTrigger {
-                    name: format!("t{i}"),
-                    start: s.clone(),
-                    end: e.clone(),
-                    desired_replicas: *d,
-                    entry_kind: EntryKind::Season,
-                    entry_id: "x".into(),
-                })
-                .collect(),
-        }
+        let triggers: Vec<(&str, &str, u32)> = self
+            .triggers
+            .iter()
+            .map(|(s, e, d)| (s.as_str(), e.as_str(), *d))
+            .collect();
+        deployment_schedule(&self.name, &self.tz, (self.min, self.max), &triggers)
     }
 
     fn yaml(&self) -> String {
@@ -157,7 +135,7 @@ fn first_difference(ours: &Run, theirs: &Run) -> Option<(i64, Option<u32>, Optio
 }
 
 fn compare(cases: &[Case], from: &str, to: &str) {
-    let Some(bin) = oracle() else { return };
+    let Some(bin) = cron_oracle() else { return };
     let theirs = run_oracle(&bin, cases, from, to);
     let (f, t) = (ts(from), ts(to));
     let mut failures = Vec::new();
@@ -376,7 +354,7 @@ fn tricky_triggers_match_the_oracle_over_2026() {
 }
 
 #[test]
-fn leap_years_and_the_five_year_limit_match_the_oracle() {
+fn leap_years_and_the_five_year_limit_match_the_cron_oracle() {
     let cases = [
         case(
             "leap-day",
@@ -433,7 +411,7 @@ impl Lcg {
 }
 
 #[test]
-fn random_triggers_in_awkward_zones_match_the_oracle() {
+fn random_triggers_in_awkward_zones_match_the_cron_oracle() {
     let zones = [
         "Europe/Berlin",
         "America/St_Johns",
@@ -492,11 +470,7 @@ fn random_triggers_in_awkward_zones_match_the_oracle() {
 
 #[test]
 fn compiled_default_config_matches_the_oracle_2026_to_2028() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let loaded =
-        scalegen::validate::load_model(&root.join("territories.toml"), &root.join("calendars"))
-            .unwrap_or_else(|f| panic!("default config is valid:\n{}", f.render()));
-    let schedule = scalegen::compile::compile(&loaded.model);
+    let schedule = scalegen::schedule::compile::compile(&default_model());
     assert!(!schedule.deployments.is_empty());
     let cases: Vec<Case> = schedule
         .deployments

@@ -12,55 +12,24 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use chrono::{DateTime, Utc};
 use proptest::prelude::*;
-use scalegen::calendar::{self, Comparison, Piece};
-use scalegen::compile::check_expressible;
-use scalegen::compile::compile;
-use scalegen::model::Model;
+use scalegen::config::model::Model;
+use scalegen::config::validate::rules::check_expressible;
+use scalegen::schedule::compile::compile;
+use scalegen::schedule::reference::{self as calendar, Comparison, Piece};
 use scalegen::schedule::Schedule;
-use scalegen::validate::model_from_strs;
 
-#[path = "fixtures/random_calendar.rs"]
-mod random_calendar;
+mod support;
+
+use support::{config_dirs, load, random_calendar, render_schedule, try_model, utc};
 
 const FROM: &str = "2026-01-01T00:00:00Z";
 const TO: &str = "2029-01-01T00:00:00Z";
 
-fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
-
-/// The configuration in `dir` (`territories.toml` + `calendars/*.toml`).
-pub fn load(dir: &Path) -> Model {
-    let territories = fs_err::read_to_string(dir.join("territories.toml")).unwrap();
-    let mut files: Vec<(String, String)> = Vec::new();
-    let cal = dir.join("calendars");
-    if cal.is_dir() {
-        let mut names: Vec<PathBuf> = fs_err::read_dir(&cal)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        names.sort();
-        for p in names {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            files.push((name, fs_err::read_to_string(&p).unwrap()));
-        }
-    }
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    model_from_strs(&territories, &refs)
-        .unwrap_or_else(|e| panic!("{}: invalid configuration:\n{e}", dir.display()))
-}
-
 /// The rendered ScaledObjects (`keda/*.yaml` of the real render) written to `dir`:
 /// the oracle reads exactly what would be applied to the cluster.
 fn write_scaled_objects(model: &Model, schedule: &Schedule, dir: &Path) {
-    let files = scalegen::render::render_all(model, schedule)
-        .unwrap_or_else(|e| panic!("render failed: {e}"));
+    let files = render_schedule(model, schedule);
     let mut n = 0;
     for f in files.iter().filter(|f| f.path.starts_with("keda/")) {
         let name = f.path.trim_start_matches("keda/");
@@ -170,18 +139,6 @@ pub fn oracle_vs_intended_model(
     out
 }
 
-fn config_dirs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut dirs: Vec<PathBuf> = fs_err::read_dir(root.join("tests/fixtures"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("territories.toml").is_file())
-        .collect();
-    dirs.sort();
-    dirs.insert(0, root.to_path_buf());
-    dirs
-}
-
 #[test]
 fn oracle_agrees_with_the_calendar_every_minute_2026_2028() {
     let Some(oracle) = std::env::var_os("SCALEGEN_CRON_ORACLE") else {
@@ -221,8 +178,7 @@ proptest! {
             return Ok(());
         };
         let (territories, calendars) = random_calendar::generate(seed);
-        let refs: Vec<(&str, &str)> = calendars.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        let model = model_from_strs(&territories, &refs);
+        let model = try_model(&territories, &calendars);
         prop_assume!(model.is_ok());
         let model = model.unwrap();
         prop_assume!(check_expressible(&model).is_empty());

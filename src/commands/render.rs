@@ -1,0 +1,79 @@
+//! `scalegen render [--check]`: render in memory, then write atomically or report drift.
+
+use super::{load, ExitStatus};
+use crate::cli::InputArgs;
+use crate::config::validate::Options;
+use crate::output::{self, Change};
+use std::path::Path;
+
+/// Renders into `out`, or with `check` compares and reports drift.
+pub fn run(input: &InputArgs, out: &Path, check: bool) -> ExitStatus {
+    let Some(loaded) = load(input, Options::default()) else {
+        return ExitStatus::InvalidInput;
+    };
+    let schedule = crate::schedule::compile::compile(&loaded.model);
+    let files = match crate::render::render_all(&loaded.model, &schedule) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("error: internal error, nothing was written: {e}");
+            eprintln!("{}", super::INTERNAL_NOTE);
+            return ExitStatus::Internal;
+        }
+    };
+    let changes = match output::diff(out, &files) {
+        Ok(changes) => changes,
+        Err(e) => {
+            eprintln!(
+                "error: cannot read output directory `{}`: {e}",
+                out.display()
+            );
+            return ExitStatus::InvalidInput;
+        }
+    };
+    if check {
+        return report_drift(out, &changes, files.len());
+    }
+    if let Err(e) = output::apply(out, &changes) {
+        eprintln!("error: writing `{}` failed: {e}", out.display());
+        return ExitStatus::InvalidInput;
+    }
+    let (written, removed) = count(&changes);
+    emitln!(
+        "rendered {} files into {} ({written} written, {removed} removed, {} unchanged)",
+        files.len(),
+        out.display(),
+        files.len() - written
+    );
+    ExitStatus::Success
+}
+
+/// (written, removed) of a change set.
+fn count(changes: &[Change]) -> (usize, usize) {
+    let removed = changes
+        .iter()
+        .filter(|c| matches!(c, Change::Stale { .. }))
+        .count();
+    (changes.len() - removed, removed)
+}
+
+fn report_drift(out: &Path, changes: &[Change], total: usize) -> ExitStatus {
+    if changes.is_empty() {
+        emitln!("{} is up to date ({total} files)", out.display());
+        return ExitStatus::Success;
+    }
+    for change in changes {
+        let what = match change {
+            Change::Missing { .. } => "missing",
+            Change::Changed { .. } => "changed",
+            Change::Stale { .. } => "stale",
+        };
+        emitln!("{what}: {}", change.path());
+        super::emit(&output::unified_diff(change));
+    }
+    emitln!("drift: {} of {total} files differ in {}; run `scalegen render --out {}` and commit the result",
+        changes.len(),
+        out.display(),
+        out.display()
+    );
+    ExitStatus::Failed
+}

@@ -1,0 +1,532 @@
+//! The validated model: the only view of the configuration that later stages see.
+//!
+//! `validate` builds it from the raw, spanned TOML types; nothing past validation
+//! reads TOML. Types here are chosen so that invalid states are hard to express:
+//! hours are minutes of the day, weekdays a bit set, dates either recurring
+//! (`MonthDay`) or dated (`NaiveDate`), timezones parsed `chrono_tz::Tz`.
+//! Collections are `Vec`s in a fixed, documented order so output never depends on
+//! hash order.
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use chrono_tz::Tz;
+
+/// The whole validated configuration: territories file plus every calendar entry.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// `[app]`.
+    pub app: App,
+    /// `[workloads.*]`, sorted by name.
+    pub workloads: Vec<Workload>,
+    /// `[territories.*]`, sorted by code.
+    pub territories: Vec<Territory>,
+    /// `[events]`.
+    pub events: Events,
+    /// `[alerts]` with defaults filled in.
+    pub alerts: Alerts,
+    /// `[traffic]` with defaults filled in (the traffic model of `simulate`, SPEC §8.1).
+    pub traffic: TrafficSettings,
+    /// Every `[[season]]` and `[[campaign]]`, in calendar file order, then entry order.
+    pub entries: Vec<Entry>,
+    /// Every `[[blackout]]`, in calendar file order, then entry order.
+    pub blackouts: Vec<Blackout>,
+}
+
+/// `[app]`: names, image and the links and versions the artefacts need.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// DNS-1035 label, prefix of every generated object name.
+    pub name: String,
+    /// Kubernetes namespace of every generated object.
+    pub namespace: String,
+    /// Container image reference.
+    pub image: String,
+    /// KEDA version running in the cluster (§4.3).
+    pub keda_version: KedaVersion,
+    /// Prometheus base URL the KEDA prometheus triggers query.
+    pub prometheus_url: String,
+    /// Runbook base URL; alerts link to `{runbook_url}#{anchor}`.
+    pub runbook_url: String,
+    /// Flyway version of the listener-and-journal migration.
+    pub migration_version: u32,
+}
+
+/// A `MAJOR.MINOR` KEDA version, ordered numerically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct KedaVersion {
+    /// Major version.
+    pub major: u32,
+    /// Minor version.
+    pub minor: u32,
+}
+
+impl KedaVersion {
+    /// Whether this KEDA builds valid metric names from cron fields with commas (≥ 2.20).
+    pub fn allows_commas_in_cron(self) -> bool {
+        self >= KedaVersion {
+            major: 2,
+            minor: 20,
+        }
+    }
+}
+
+impl std::fmt::Display for KedaVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// A Prometheus-style duration (`5m`, `1h30m`), kept with its canonical spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PromDuration {
+    /// Length in seconds.
+    pub seconds: u64,
+}
+
+impl std::fmt::Display for PromDuration {
+    /// Canonical Prometheus spelling, largest units first (`90s` → `1m30s`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.seconds == 0 {
+            return f.write_str("0s");
+        }
+        let mut rest = self.seconds;
+        for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+            if rest >= size {
+                write!(f, "{}{}", rest / size, unit)?;
+                rest %= size;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A workload (CQRS side) such as `queries` or `commands`.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    /// `^[a-z][a-z0-9]*$`.
+    pub name: String,
+    /// Default p95 latency target in milliseconds.
+    pub p95_ms: u32,
+    /// Container and Service port.
+    pub port: u16,
+    /// HPA scale-down stabilization window.
+    pub scale_down_window: PromDuration,
+    /// Container resource requests.
+    pub requests: Resources,
+    /// Container resource limits.
+    pub limits: Resources,
+}
+
+/// CPU and memory quantities in Kubernetes quantity syntax.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resources {
+    /// e.g. `250m`.
+    pub cpu: String,
+    /// e.g. `512Mi`.
+    pub memory: String,
+}
+
+/// A territory (market) with its timezone and per-workload scaling bounds.
+#[derive(Debug, Clone)]
+pub struct Territory {
+    /// `^[A-Z]{2}$`, e.g. `DE`.
+    pub code: String,
+    /// Display name (free text; escape wherever it lands).
+    pub name: String,
+    /// IANA zone; every calendar hour of this territory is local to it.
+    pub timezone: Tz,
+    /// The zone name exactly as configured (links such as `CET` stay as written).
+    pub timezone_name: String,
+    /// Region traffic shares, sorted by region code.
+    pub regions: Vec<Region>,
+    /// One entry per model workload, in the model's workload order.
+    pub workloads: Vec<TerritoryWorkload>,
+}
+
+impl Territory {
+    /// Lower-case code as used in file and object names.
+    pub fn code_lower(&self) -> String {
+        self.code.to_ascii_lowercase()
+    }
+
+    /// The bounds of workload `name` in this territory.
+    pub fn workload(&self, name: &str) -> Option<&TerritoryWorkload> {
+        self.workloads.iter().find(|w| w.workload == name)
+    }
+}
+
+/// A region of a territory and its share of the territory's traffic.
+#[derive(Debug, Clone)]
+pub struct Region {
+    /// `^[A-Z0-9]{1,3}$`, e.g. `BY`.
+    pub code: String,
+    /// Share in (0, 1].
+    pub share: f64,
+}
+
+/// Scaling bounds and targets of one workload in one territory.
+#[derive(Debug, Clone)]
+pub struct TerritoryWorkload {
+    /// Workload name.
+    pub workload: String,
+    /// KEDA `minReplicaCount` (≥ 1).
+    pub min: u32,
+    /// KEDA `maxReplicaCount` (≥ min, ≤ 1000).
+    pub max: u32,
+    /// Throughput one replica handles; the prometheus trigger threshold.
+    pub rps_per_replica: f64,
+    /// Typical off-season load, for `plan`'s load model.
+    pub baseline_rps: Option<f64>,
+    /// Resolved p95 target (workload-in-territory, else territory, else workload).
+    pub p95_ms: u32,
+}
+
+/// `[events]`: LISTEN/NOTIFY channel, event types and backpressure thresholds.
+#[derive(Debug, Clone)]
+pub struct Events {
+    /// NOTIFY channel name.
+    pub channel: String,
+    /// Event types, as configured.
+    pub types: Vec<String>,
+    /// Critical event types (subset of `types`).
+    pub critical: Vec<String>,
+    /// Queue usage from which ordinary events are journaled.
+    pub journal_threshold: f64,
+    /// Queue usage from which critical events are journaled too.
+    pub critical_threshold: f64,
+}
+
+/// `[alerts]` thresholds.
+#[derive(Debug, Clone)]
+pub struct Alerts {
+    /// Emergency p95 in milliseconds.
+    pub emergency_p95_ms: u32,
+    /// NOTIFY queue usage warning threshold, in (0, 1).
+    pub notify_queue_warning: f64,
+    /// NOTIFY queue usage critical threshold, in (0, 1).
+    pub notify_queue_critical: f64,
+    /// Maximum age of the oldest pending journal row.
+    pub outbox_lag_seconds: u32,
+    /// Pre-scale-without-load ratio of floor capacity, in (0, 1).
+    pub prescale_idle_ratio: f64,
+    /// How long traffic must stay idle under an active floor before the cost alert fires.
+    pub prescale_idle_for: PromDuration,
+}
+
+/// The `[traffic]` table of SPEC §8.1 with its defaults: how demand varies over a day
+/// and how replicas and the throughput metric behave in `simulate`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrafficSettings {
+    /// Factor of each local hour on Monday to Friday.
+    pub profile_weekday: [f64; 24],
+    /// Factor of each local hour on Saturday and Sunday.
+    pub profile_weekend: [f64; 24],
+    /// Seconds from a replica's creation until it serves traffic.
+    pub startup_seconds: u32,
+    /// Multiple of `rps_per_replica` a replica carries within the p95 target.
+    pub saturation: f64,
+    /// Scrape and polling delay of the throughput metric (a multiple of 15).
+    pub metric_delay_seconds: u32,
+}
+
+impl Default for TrafficSettings {
+    fn default() -> Self {
+        TrafficSettings {
+            profile_weekday: [1.0; 24],
+            profile_weekend: [1.0; 24],
+            startup_seconds: 60,
+            saturation: 1.25,
+            metric_delay_seconds: 30,
+        }
+    }
+}
+
+impl TrafficSettings {
+    /// Whether both profiles are 1.0 everywhere (the default).
+    pub fn is_flat(&self) -> bool {
+        self.profile_weekday
+            .iter()
+            .chain(&self.profile_weekend)
+            .all(|&f| f == 1.0)
+    }
+
+    /// `S = ⌊saturation × 100 + 0.5⌋` (percent).
+    pub fn saturation_percent(&self) -> u64 {
+        (self.saturation * 100.0 + 0.5).floor() as u64
+    }
+}
+
+/// Whether an entry recurs every year or is dated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EntryKind {
+    /// `[[season]]`, recurs every year.
+    Season,
+    /// `[[campaign]]`, one-off dates.
+    Campaign,
+}
+
+impl EntryKind {
+    /// `season` or `campaign`, as in the TOML table name and trigger names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Season => "season",
+            EntryKind::Campaign => "campaign",
+        }
+    }
+}
+
+/// A month and day without a year (`10-15`). Never `02-29` (rejected in validation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MonthDay {
+    /// 1..=12.
+    pub month: u32,
+    /// 1..=days in month (28 for February).
+    pub day: u32,
+}
+
+impl MonthDay {
+    /// This month-day in `year`.
+    pub fn in_year(self, year: i32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(year, self.month, self.day).expect("validated month-day")
+    }
+}
+
+impl std::fmt::Display for MonthDay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:02}-{:02}", self.month, self.day)
+    }
+}
+
+/// An inclusive range of days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateRange {
+    /// Every year from `from` to `to`; `to < from` crosses the year end.
+    /// A range that contains the end of February contains Feb 29 in leap years.
+    Recurring {
+        /// First day, inclusive.
+        from: MonthDay,
+        /// Last day, inclusive.
+        to: MonthDay,
+    },
+    /// One-off dates, `from <= to`.
+    Dated {
+        /// First day, inclusive.
+        from: NaiveDate,
+        /// Last day, inclusive.
+        to: NaiveDate,
+    },
+}
+
+impl DateRange {
+    /// Whether local date `d` lies in the range (month-day order for recurring ranges).
+    pub fn contains(&self, d: NaiveDate) -> bool {
+        match *self {
+            DateRange::Dated { from, to } => from <= d && d <= to,
+            DateRange::Recurring { from, to } => {
+                let md = (d.month(), d.day());
+                let f = (from.month, from.day);
+                // `to` = 02-28 must not include Feb 29, so compare on (month, day) directly;
+                // a range *containing* the end of February includes 02-29 naturally.
+                let t = (to.month, to.day);
+                if f <= t {
+                    f <= md && md <= t
+                } else {
+                    md >= f || md <= t
+                }
+            }
+        }
+    }
+
+    /// Whether the range is dated (campaign or dated blackout).
+    pub fn is_dated(&self) -> bool {
+        matches!(self, DateRange::Dated { .. })
+    }
+}
+
+/// Local window hours: `[start, end)` in minutes of the day; `end <= start` crosses midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hours {
+    /// 0..=1439.
+    pub start_minute: u32,
+    /// 1..=1440 (1440 = `24:00`); never equal to `start_minute`.
+    pub end_minute: u32,
+}
+
+impl Hours {
+    /// `00:00-24:00`: the window covers whole days.
+    pub fn is_whole_day(&self) -> bool {
+        self.start_minute == 0 && self.end_minute == 1440
+    }
+
+    /// Whether the end time lies before the start time (`22:00-02:00`).
+    pub fn crosses_midnight(&self) -> bool {
+        self.end_minute < self.start_minute
+    }
+
+    /// Minutes from the start day's midnight to the window's end: `end_minute`, on the
+    /// next day when the hours cross midnight (`22:00-02:00` → 1560).
+    pub fn end_offset_minutes(&self) -> u32 {
+        if self.crosses_midnight() {
+            self.end_minute + 1440
+        } else {
+            self.end_minute
+        }
+    }
+
+    /// Whether the window ends on the day after it starts (crossing midnight or `24:00`).
+    pub fn ends_next_day(&self) -> bool {
+        self.end_offset_minutes() >= 1440
+    }
+}
+
+impl std::fmt::Display for Hours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:02}:{:02}-{:02}:{:02}",
+            self.start_minute / 60,
+            self.start_minute % 60,
+            self.end_minute / 60,
+            self.end_minute % 60
+        )
+    }
+}
+
+/// A set of weekdays (bit 0 = Monday … bit 6 = Sunday).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Weekdays(pub u8);
+
+impl Weekdays {
+    /// Every day of the week.
+    pub const ALL: Weekdays = Weekdays(0x7f);
+
+    /// Whether `day` is in the set.
+    pub fn contains(self, day: Weekday) -> bool {
+        self.0 & (1 << day.num_days_from_monday()) != 0
+    }
+
+    /// Whether every weekday is in the set.
+    pub fn is_all(self) -> bool {
+        self.0 & 0x7f == 0x7f
+    }
+}
+
+/// A pre-scale floor of an entry for one (territory, workload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Floor {
+    /// Territory code.
+    pub territory: String,
+    /// Workload name.
+    pub workload: String,
+    /// Replicas, 1..=max of the territory workload.
+    pub replicas: u32,
+}
+
+/// A load multiplier of an entry for a territory (`DE`) or region (`DE-BY`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadFactor {
+    /// Territory code.
+    pub territory: String,
+    /// Region code within the territory, when the key was `DE-BY`.
+    pub region: Option<String>,
+    /// Multiplier of the baseline load.
+    pub factor: f64,
+}
+
+/// A season or campaign: a recurring or dated window that raises floors.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Season or campaign.
+    pub kind: EntryKind,
+    /// `^[a-z0-9][a-z0-9-]*$`, ≤ 40 characters, unique across all files.
+    pub id: String,
+    /// Display name (defaults to the id).
+    pub name: String,
+    /// Recurring for seasons, dated for campaigns.
+    pub dates: DateRange,
+    /// Local hours of each window.
+    pub hours: Hours,
+    /// Weekdays on which a window may start.
+    pub days: Weekdays,
+    /// Floors, sorted by (territory, workload order of the model).
+    pub floors: Vec<Floor>,
+    /// Load multipliers, sorted by key.
+    pub load: Vec<LoadFactor>,
+    /// Calendar file (relative path as given) that defined the entry.
+    pub file: String,
+}
+
+impl Entry {
+    /// The floor this entry sets for (territory, workload), if any.
+    pub fn floor_for(&self, territory: &str, workload: &str) -> Option<u32> {
+        self.floors
+            .iter()
+            .find(|f| f.territory == territory && f.workload == workload)
+            .map(|f| f.replicas)
+    }
+}
+
+/// Days on which no pre-scale window starts, for some territories.
+#[derive(Debug, Clone)]
+pub struct Blackout {
+    /// Unique id.
+    pub id: String,
+    /// Display name (defaults to the id).
+    pub name: String,
+    /// Recurring or dated days (whole days).
+    pub dates: DateRange,
+    /// Territory codes it applies to (all when not configured), sorted.
+    pub territories: Vec<String>,
+}
+
+impl Model {
+    /// The territory with `code`.
+    pub fn territory(&self, code: &str) -> Option<&Territory> {
+        self.territories.iter().find(|t| t.code == code)
+    }
+
+    /// Whether local date `d` is a blackout day for territory `code`.
+    pub fn is_blackout(&self, code: &str, d: NaiveDate) -> bool {
+        self.blackouts
+            .iter()
+            .any(|b| b.territories.iter().any(|t| t == code) && b.dates.contains(d))
+    }
+
+    /// Whether entry `e` opens a window on local day `day` in territory `code` (§2.2
+    /// step 2: in the date range, on a `days` weekday, not a blackout day of the territory).
+    pub fn starts_on(&self, e: &Entry, code: &str, day: NaiveDate) -> bool {
+        e.dates.contains(day) && e.days.contains(day.weekday()) && !self.is_blackout(code, day)
+    }
+
+    /// Whether a blackout of territory `code` covers month-day `(month, day)` in some
+    /// year: recurring blackouts by their range, dated ones on their own month-days
+    /// (cron has no year, §4.2).
+    pub fn blackout_month_day(&self, code: &str, month: u32, day: u32) -> bool {
+        self.blackouts
+            .iter()
+            .filter(|b| b.territories.iter().any(|t| t == code))
+            .any(|b| match b.dates {
+                DateRange::Recurring { .. } => b.dates.contains(leap_year_day(month, day)),
+                DateRange::Dated { from, to } => from
+                    .iter_days()
+                    .take_while(|d| *d <= to)
+                    .any(|d| d.month() == month && d.day() == day),
+            })
+    }
+
+    /// Whether month-day `(month, day)` (of a leap year) is a start day of recurring
+    /// entry `e` in territory `code` as yearless cron sees it: in the range and not a
+    /// blackout month-day ([`Self::blackout_month_day`]); weekdays are not applied.
+    pub fn starts_on_month_day(&self, e: &Entry, code: &str, month: u32, day: u32) -> bool {
+        e.dates.contains(leap_year_day(month, day)) && !self.blackout_month_day(code, month, day)
+    }
+
+    /// Name of the deployment (and ScaledObject, Service, PDB) of (territory, workload).
+    pub fn deployment_name(&self, territory: &Territory, workload: &str) -> String {
+        format!("{}-{}-{}", self.app.name, workload, territory.code_lower())
+    }
+}
+
+/// Month-day `(month, day)` in a leap year (2028), so that Feb 29 exists.
+fn leap_year_day(month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2028, month, day).expect("valid leap-year month-day")
+}

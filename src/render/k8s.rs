@@ -1,0 +1,240 @@
+//! Kubernetes manifests (SPEC §3, §4): per territory × workload a Deployment with its
+//! Service and PodDisruptionBudget and a KEDA ScaledObject, plus one PodMonitor for the app.
+//!
+//! Everything the manifests need is computed here, in Rust, into one small context struct per
+//! template; the templates only lay it out. The queries come from [`crate::render::promql`]
+//! (label values escaped as PromQL strings, thresholds spelled without float noise), and the
+//! template's YAML auto-escaping applies on top.
+
+use crate::config::model::{Model, Resources, Territory, TerritoryWorkload, Workload};
+use crate::render::engine::Renderer;
+use crate::render::file::{RenderError, RenderedFile};
+use crate::render::promql::{self, decimal, seconds_from_ms};
+use crate::schedule::DeploymentSchedule;
+use serde::Serialize;
+
+/// Renders every Deployment, ScaledObject and the PodMonitor of the model.
+pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
+    let model = r.model;
+    let mut files = Vec::new();
+    for territory in &model.territories {
+        for workload in &model.workloads {
+            let name = model.deployment_name(territory, &workload.name);
+            let bounds = territory
+                .workload(&workload.name)
+                .ok_or_else(|| RenderError {
+                    template: "keda/scaledobject.yaml.j2".to_string(),
+                    file: format!("keda/{name}.yaml"),
+                    message: format!(
+                        "territory {} has no bounds for workload {}",
+                        territory.code, workload.name
+                    ),
+                })?;
+            let target = Target {
+                model,
+                territory,
+                workload,
+                bounds,
+                name: &name,
+            };
+            files.push(r.file(
+                "deployments/deployment.yaml.j2",
+                deployment_context(&target),
+                &format!("deployments/{name}.yaml"),
+                true,
+            )?);
+            let schedule = r.schedule.deployment(&territory.code, &workload.name);
+            files.push(r.file(
+                "keda/scaledobject.yaml.j2",
+                scaledobject_context(&target, schedule),
+                &format!("keda/{name}.yaml"),
+                true,
+            )?);
+        }
+    }
+    let podmonitor = PodMonitorContext {
+        name: &model.app.name,
+        namespace: &model.app.namespace,
+        app: &model.app.name,
+    };
+    files.push(r.file(
+        "monitoring/podmonitor.yaml.j2",
+        podmonitor,
+        "monitoring/podmonitor.yaml",
+        true,
+    )?);
+    Ok(files)
+}
+
+/// One territory × workload and the names derived from it.
+struct Target<'a> {
+    model: &'a Model,
+    territory: &'a Territory,
+    workload: &'a Workload,
+    bounds: &'a TerritoryWorkload,
+    /// `{app}-{workload}-{territory lower}`: Deployment, Service, PDB and ScaledObject name.
+    name: &'a str,
+}
+
+impl<'a> Target<'a> {
+    fn labels(&self) -> Labels<'a> {
+        Labels {
+            app: &self.model.app.name,
+            territory: &self.territory.code,
+            workload: &self.workload.name,
+        }
+    }
+}
+
+/// Values of the labels every object of one territory × workload carries
+/// (`app.kubernetes.io/name`, `territory`, `workload`; component = workload, managed-by = scalegen).
+#[derive(Serialize)]
+struct Labels<'a> {
+    /// App name.
+    app: &'a str,
+    /// Upper-case territory code, as in the metrics (`DE`).
+    territory: &'a str,
+    /// Workload name.
+    workload: &'a str,
+}
+
+/// CPU and memory quantities of a container.
+#[derive(Serialize)]
+struct ResourcesContext<'a> {
+    /// Kubernetes CPU quantity.
+    cpu: &'a str,
+    /// Kubernetes memory quantity.
+    memory: &'a str,
+}
+
+impl<'a> From<&'a Resources> for ResourcesContext<'a> {
+    fn from(r: &'a Resources) -> Self {
+        ResourcesContext {
+            cpu: &r.cpu,
+            memory: &r.memory,
+        }
+    }
+}
+
+/// Context of `deployment.yaml.j2`: a Deployment, its Service and its PodDisruptionBudget.
+#[derive(Serialize)]
+struct DeploymentContext<'a> {
+    /// Name of all three objects.
+    name: &'a str,
+    /// Namespace of all three objects.
+    namespace: &'a str,
+    /// Label values.
+    labels: Labels<'a>,
+    /// Container image.
+    image: &'a str,
+    /// Container and Service port (named `http`).
+    port: u16,
+    /// Container resource requests.
+    requests: ResourcesContext<'a>,
+    /// Container resource limits.
+    limits: ResourcesContext<'a>,
+}
+
+fn deployment_context<'a>(t: &Target<'a>) -> DeploymentContext<'a> {
+    DeploymentContext {
+        name: t.name,
+        namespace: &t.model.app.namespace,
+        labels: t.labels(),
+        image: &t.model.app.image,
+        port: t.workload.port,
+        requests: (&t.workload.requests).into(),
+        limits: (&t.workload.limits).into(),
+    }
+}
+
+/// Context of `scaledobject.yaml.j2`: the KEDA ScaledObject of one deployment.
+#[derive(Serialize)]
+struct ScaledObjectContext<'a> {
+    /// ScaledObject name, equal to the Deployment it scales.
+    name: &'a str,
+    /// Namespace.
+    namespace: &'a str,
+    /// Label values.
+    labels: Labels<'a>,
+    /// `minReplicaCount`.
+    min: u32,
+    /// `maxReplicaCount`.
+    max: u32,
+    /// HPA `scaleDown.stabilizationWindowSeconds`.
+    scale_down_window_seconds: u64,
+    /// `fallback.replicas`: the highest floor the calendar asks for.
+    fallback_replicas: u32,
+    /// Prometheus base URL of both prometheus triggers.
+    prometheus_url: &'a str,
+    /// Throughput query (requests per second of the deployment), PromQL-escaped.
+    throughput_query: String,
+    /// Requests per second one replica handles, as KEDA's string threshold.
+    throughput_threshold: String,
+    /// p95 latency query in seconds, PromQL-escaped.
+    latency_query: String,
+    /// p95 target in seconds, as KEDA's string threshold.
+    latency_threshold: String,
+    /// IANA zone of every cron trigger.
+    timezone: &'a str,
+    /// The calendar's cron triggers, in schedule order.
+    cron: Vec<CronContext<'a>>,
+}
+
+/// One KEDA cron trigger.
+#[derive(Serialize)]
+struct CronContext<'a> {
+    /// Trigger name (`season-oktoberfest-1`).
+    name: &'a str,
+    /// Start cron expression.
+    start: &'a str,
+    /// End cron expression.
+    end: &'a str,
+    /// `desiredReplicas`, a string as KEDA's metadata requires.
+    desired_replicas: String,
+}
+
+fn scaledobject_context<'a>(
+    t: &Target<'a>,
+    schedule: Option<&'a DeploymentSchedule>,
+) -> ScaledObjectContext<'a> {
+    let namespace = &t.model.app.namespace;
+    let (territory, workload) = (t.territory.code.as_str(), t.workload.name.as_str());
+    let cron = schedule
+        .map(|s| s.triggers.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|c| CronContext {
+            name: &c.name,
+            start: &c.start,
+            end: &c.end,
+            desired_replicas: c.desired_replicas.to_string(),
+        })
+        .collect();
+    ScaledObjectContext {
+        name: t.name,
+        namespace,
+        labels: t.labels(),
+        min: t.bounds.min,
+        max: t.bounds.max,
+        scale_down_window_seconds: t.workload.scale_down_window.seconds,
+        fallback_replicas: schedule.map_or(t.bounds.min, DeploymentSchedule::highest_floor),
+        prometheus_url: &t.model.app.prometheus_url,
+        throughput_query: promql::request_rate(namespace, territory, workload, promql::RATE_WINDOW),
+        throughput_threshold: decimal(t.bounds.rps_per_replica),
+        latency_query: promql::latency_guard(namespace, territory, workload),
+        latency_threshold: seconds_from_ms(t.bounds.p95_ms),
+        timezone: schedule.map_or(&t.territory.timezone_name, |s| &s.timezone),
+        cron,
+    }
+}
+
+/// Context of `podmonitor.yaml.j2`.
+#[derive(Serialize)]
+struct PodMonitorContext<'a> {
+    /// PodMonitor name (the app name).
+    name: &'a str,
+    /// Namespace of the PodMonitor and of the pods it selects.
+    namespace: &'a str,
+    /// App name, selecting the app's pods.
+    app: &'a str,
+}

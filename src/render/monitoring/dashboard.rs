@@ -1,0 +1,300 @@
+//! The Grafana dashboard (SPEC §3): per deployment p95 against its target and the emergency
+//! threshold, replicas against min, max and the active seasonal floor, and throughput against
+//! what the replicas can serve; then the NOTIFY queue, the journal and KEDA's errors. The
+//! queries are the alerts' own expressions, so a panel shows exactly what an alert sees.
+
+use crate::config::model::{Model, Territory, TerritoryWorkload, Workload};
+use crate::render::monitoring::exporter::{
+    JOURNAL_OLDEST_METRIC, JOURNAL_PENDING_METRIC, JOURNAL_STUCK_METRIC, NOTIFY_USAGE_METRIC,
+};
+use crate::render::promql::{self, decimal, promql_string, seconds_from_ms};
+use serde::Serialize;
+use serde_json::{json, Value as Json};
+
+/// Context of `grafana-dashboard.yaml.j2`.
+#[derive(Serialize)]
+pub struct DashboardContext {
+    /// ConfigMap name.
+    name: String,
+    /// Namespace.
+    namespace: String,
+    /// App name (label).
+    app: String,
+    /// Data key of the dashboard JSON.
+    key: String,
+    /// The dashboard JSON as a YAML literal block body, indented by four spaces.
+    json_block: minijinja::Value,
+}
+
+/// The ConfigMap context for `model`.
+pub fn context(model: &Model) -> DashboardContext {
+    let json = serde_json::to_string_pretty(&dashboard(model)).expect("JSON value");
+    DashboardContext {
+        name: format!("{}-scaling-dashboard", model.app.name),
+        namespace: model.app.namespace.clone(),
+        app: model.app.name.clone(),
+        key: format!("{}-scaling.json", model.app.name),
+        json_block: minijinja::Value::from_safe_string(literal_block(&json, 4)),
+    }
+}
+
+/// `text` as the body of a YAML literal block: every line indented, and the characters
+/// YAML would read as line breaks or a byte-order mark written as JSON `\u` escapes
+/// (serde_json leaves them raw; inside JSON strings the escape means the same).
+fn literal_block(text: &str, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    text.replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+        .replace('\u{85}', "\\u0085")
+        .replace('\u{feff}', "\\ufeff")
+        .lines()
+        .map(|l| format!("{pad}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One timeseries panel: its title, unit and queries (expression, legend).
+struct Panel {
+    title: String,
+    unit: &'static str,
+    targets: Vec<(String, String)>,
+}
+
+impl Panel {
+    fn new(title: impl Into<String>, unit: &'static str, targets: &[(String, &str)]) -> Panel {
+        Panel {
+            title: title.into(),
+            unit,
+            targets: targets
+                .iter()
+                .map(|(expr, legend)| (expr.clone(), (*legend).to_string()))
+                .collect(),
+        }
+    }
+}
+
+/// A collapsible row of the dashboard: a heading, then lines of up to three panels.
+struct Row {
+    title: String,
+    lines: Vec<Vec<Panel>>,
+}
+
+/// The dashboard's rows: one per territory (a line per deployment), then the events and
+/// KEDA row.
+fn rows(model: &Model) -> Vec<Row> {
+    let mut rows: Vec<Row> = model
+        .territories
+        .iter()
+        .map(|t| Row {
+            title: format!("{} — {}", t.code, t.name),
+            lines: model
+                .workloads
+                .iter()
+                .filter_map(|w| {
+                    t.workload(&w.name)
+                        .map(|b| deployment_panels(model, t, w, b))
+                })
+                .collect(),
+        })
+        .collect();
+    rows.push(Row {
+        title: "Events and KEDA".to_string(),
+        lines: vec![event_panels(model), vec![keda_errors_panel(model)]],
+    });
+    rows
+}
+
+/// p95, replicas and throughput of one deployment, each against its limits.
+fn deployment_panels(
+    model: &Model,
+    t: &Territory,
+    w: &Workload,
+    b: &TerritoryWorkload,
+) -> Vec<Panel> {
+    let ns = model.app.namespace.as_str();
+    let name = model.deployment_name(t, &w.name);
+    let hpa = promql::keda_hpa_name(&name);
+    let current = format!(
+        "max({})",
+        promql::hpa_series(promql::HPA_CURRENT_METRIC, ns, &hpa)
+    );
+    let vector = |x: String| format!("vector({x})");
+    vec![
+        Panel::new(
+            format!("{name}: p95 latency"),
+            "s",
+            &[
+                (promql::p95(ns, &t.code, &w.name), "p95"),
+                (vector(seconds_from_ms(b.p95_ms)), "target"),
+                (
+                    vector(seconds_from_ms(model.alerts.emergency_p95_ms)),
+                    "emergency",
+                ),
+            ],
+        ),
+        Panel::new(
+            format!("{name}: replicas"),
+            "short",
+            &[
+                (current.clone(), "current"),
+                (promql::active_cron_floor(&name), "seasonal floor"),
+                (vector(b.min.to_string()), "min"),
+                (vector(b.max.to_string()), "max"),
+            ],
+        ),
+        Panel::new(
+            format!("{name}: throughput"),
+            "reqps",
+            &[
+                (
+                    promql::request_rate(ns, &t.code, &w.name, promql::SLOW_RATE_WINDOW),
+                    "requests/s",
+                ),
+                (
+                    format!("{current} * {}", decimal(b.rps_per_replica)),
+                    "capacity of current replicas",
+                ),
+                (
+                    vector(decimal(f64::from(b.max) * b.rps_per_replica)),
+                    "capacity at max",
+                ),
+            ],
+        ),
+    ]
+}
+
+/// The NOTIFY queue and the journal, against the alert thresholds.
+fn event_panels(model: &Model) -> Vec<Panel> {
+    let a = &model.alerts;
+    let by_territory = |metric: &str| format!("max by (territory) ({metric})");
+    vec![
+        Panel::new(
+            "NOTIFY queue usage",
+            "percentunit",
+            &[
+                (format!("max({NOTIFY_USAGE_METRIC})"), "usage"),
+                (
+                    format!("vector({})", decimal(a.notify_queue_warning)),
+                    "warning",
+                ),
+                (
+                    format!("vector({})", decimal(a.notify_queue_critical)),
+                    "critical",
+                ),
+            ],
+        ),
+        Panel::new(
+            "Journal: oldest pending event",
+            "s",
+            &[
+                (by_territory(JOURNAL_OLDEST_METRIC), "{{territory}}"),
+                (format!("vector({})", a.outbox_lag_seconds), "limit"),
+            ],
+        ),
+        Panel::new(
+            "Journal: pending and stuck events",
+            "short",
+            &[
+                (
+                    by_territory(JOURNAL_PENDING_METRIC),
+                    "pending {{territory}}",
+                ),
+                (by_territory(JOURNAL_STUCK_METRIC), "stuck {{territory}}"),
+            ],
+        ),
+    ]
+}
+
+/// KEDA's scaler errors of every ScaledObject of the app.
+fn keda_errors_panel(model: &Model) -> Panel {
+    let names: Vec<String> = model
+        .territories
+        .iter()
+        .flat_map(|t| {
+            model
+                .workloads
+                .iter()
+                .map(move |w| model.deployment_name(t, &w.name))
+        })
+        .collect();
+    let errors = promql::keda_errors_metric(model.app.keda_version);
+    Panel::new(
+        "KEDA scaler errors",
+        "short",
+        &[(
+            format!(
+                "sum by (scaledObject, scaler) (rate({errors}{{scaledObject=~{}}}[{}]))",
+                promql_string(&names.join("|")),
+                promql::SLOW_RATE_WINDOW
+            ),
+            "{{scaledObject}} {{scaler}}",
+        )],
+    )
+}
+
+/// Grafana's panel list: ids in order, each row one unit high, each line of panels eight
+/// units high and three panels wide.
+fn layout(rows: Vec<Row>) -> Vec<Json> {
+    let datasource = json!({"type": "prometheus", "uid": "${datasource}"});
+    let mut out = Vec::new();
+    let mut y = 0;
+    for row in rows {
+        out.push(json!({
+            "id": out.len() + 1,
+            "type": "row",
+            "title": row.title,
+            "collapsed": false,
+            "gridPos": {"h": 1, "w": 24, "x": 0, "y": y},
+            "panels": [],
+        }));
+        y += 1;
+        for line in row.lines {
+            for (i, panel) in line.into_iter().enumerate() {
+                let targets: Vec<Json> = panel
+                    .targets
+                    .into_iter()
+                    .map(|(expr, legend)| {
+                        json!({"datasource": datasource, "expr": expr, "legendFormat": legend})
+                    })
+                    .collect();
+                out.push(json!({
+                    "id": out.len() + 1,
+                    "type": "timeseries",
+                    "title": panel.title,
+                    "datasource": datasource,
+                    "gridPos": {"h": 8, "w": 8, "x": 8 * i, "y": y},
+                    "fieldConfig": {"defaults": {"unit": panel.unit}, "overrides": []},
+                    "targets": targets,
+                }));
+            }
+            y += 8;
+        }
+    }
+    out
+}
+
+/// The dashboard JSON of `model`.
+fn dashboard(model: &Model) -> Json {
+    let uid: String = format!("scalegen-{}", model.app.name)
+        .chars()
+        .take(40)
+        .collect();
+    json!({
+        "title": format!("{} seasonal scaling", model.app.name),
+        "uid": uid,
+        "description": "Generated by scalegen: floors, latency, capacity and event resilience per territory and workload.",
+        "tags": ["scalegen", "keda", "seasonal-scaling"],
+        "editable": false,
+        "schemaVersion": 39,
+        "time": {"from": "now-7d", "to": "now"},
+        "refresh": "1m",
+        "templating": {"list": [{
+            "name": "datasource",
+            "label": "Prometheus",
+            "type": "datasource",
+            "query": "prometheus",
+        }]},
+        "annotations": {"list": []},
+        "panels": layout(rows(model)),
+    })
+}

@@ -1,0 +1,87 @@
+//! The windows of SPEC §2.2 in real time: the one window generator the compiler's
+//! expiries and `plan`'s load model use.
+//!
+//! An entry opens a window on each local start day ([`Model::starts_on`]); the window
+//! runs from the day's start time to its end time (the next day's when the hours cross
+//! midnight or end at `24:00`). A boundary whose wall time occurs twice counts at its
+//! later instant; a window whose start or end does not exist that day does not open.
+//!
+//! `schedule::reference` keeps its own copy of this on purpose (see its module docs).
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use crate::config::model::{Entry, Hours, Model};
+use crate::config::zone;
+
+/// One window of an entry, in real time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Local start day.
+    pub day: NaiveDate,
+    /// First instant, inclusive.
+    pub start: DateTime<Utc>,
+    /// End, exclusive.
+    pub end: DateTime<Utc>,
+}
+
+/// The window of `hours` that starts on local day `day` in `tz`, or `None` when its start
+/// or end wall time does not exist that day.
+pub fn window(tz: Tz, hours: Hours, day: NaiveDate) -> Option<Window> {
+    let start = zone::wall(tz, day, hours.start_minute).boundary()?;
+    let end = zone::wall(tz, day, hours.end_offset_minutes()).boundary()?;
+    Some(Window { day, start, end })
+}
+
+/// The local days `first..=last` on which entry `e` opens a window in territory `code`.
+pub fn start_days<'a>(
+    model: &'a Model,
+    e: &'a Entry,
+    code: &'a str,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> impl Iterator<Item = NaiveDate> + 'a {
+    first
+        .iter_days()
+        .take_while(move |d| *d <= last)
+        .filter(move |d| model.starts_on(e, code, *d))
+}
+
+/// Every window entry `e` opens in territory `code` (zone `tz`) on local start days
+/// `first..=last`, in day order.
+pub fn windows<'a>(
+    model: &'a Model,
+    e: &'a Entry,
+    code: &'a str,
+    tz: Tz,
+    (first, last): (NaiveDate, NaiveDate),
+) -> impl Iterator<Item = Window> + 'a {
+    start_days(model, e, code, first, last).filter_map(move |day| window(tz, e.hours, day))
+}
+
+/// Every traffic window entry `e` opens in territory `code` (zone `tz`) on local start
+/// days `first..=last`, in day order: the windows of its `hours` (SPEC §8.1, where an
+/// entry's `load` applies).
+pub fn traffic_windows<'a>(
+    model: &'a Model,
+    e: &'a Entry,
+    code: &'a str,
+    tz: Tz,
+    (first, last): (NaiveDate, NaiveDate),
+) -> impl Iterator<Item = Window> + 'a {
+    start_days(model, e, code, first, last).filter_map(move |day| window(tz, e.hours, day))
+}
+
+/// The instant the window of `hours` starting on `day` ends, even when its end wall time
+/// does not exist (then the end of the gap) — when a dated entry stops mattering.
+pub fn end_instant(tz: Tz, hours: Hours, day: NaiveDate) -> DateTime<Utc> {
+    let off = hours.end_offset_minutes();
+    zone::wall(tz, day, off)
+        .boundary()
+        .unwrap_or_else(|| zone::first_instant_at_or_after(tz, zone::at_minute(day, off)))
+}
+
+/// The first instant after local day `day` in `tz`.
+pub fn day_end(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
+    zone::local_midnight(tz, day + Duration::days(1))
+}
