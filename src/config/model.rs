@@ -48,6 +48,12 @@ pub struct App {
     pub runbook_url: String,
     /// Flyway version of the listener-and-journal migration.
     pub migration_version: u32,
+    /// Minutes every entry's floors open before its hours, where it can (SPEC §2.2
+    /// "Lead time"; [`Entry::floor_lead`] says where it applies).
+    pub prescale_lead: u32,
+    /// HPA scale-up tolerance in thousandths, rendered into every ScaledObject's
+    /// `behavior.scaleUp.tolerance` when set (unset: the cluster's 10 %).
+    pub scale_up_tolerance: Option<u32>,
 }
 
 /// A `MAJOR.MINOR` KEDA version, ordered numerically.
@@ -376,6 +382,17 @@ impl Hours {
     pub fn ends_next_day(&self) -> bool {
         self.end_offset_minutes() >= 1440
     }
+
+    /// Whether floors can open `lead` minutes before these hours (SPEC §2.2 "Lead
+    /// time"): no lead always fits; otherwise not on whole days, not before 00:00 of the
+    /// start day, and the window must stay shorter than a day (it would overlap the next
+    /// day's, which one cron trigger per day cannot express).
+    pub fn takes_lead(&self, lead: u32) -> bool {
+        lead == 0
+            || (!self.is_whole_day()
+                && self.start_minute >= lead
+                && self.end_offset_minutes() - self.start_minute + lead < 1440)
+    }
 }
 
 impl std::fmt::Display for Hours {
@@ -451,11 +468,57 @@ pub struct Entry {
     pub floors: Vec<Floor>,
     /// Load multipliers, sorted by key.
     pub load: Vec<LoadFactor>,
+    /// The entry's own `lead` in minutes, as configured.
+    pub lead: Option<u32>,
+    /// Minutes the floors open before `hours.start`: the entry's own lead, else the
+    /// app-wide `prescale_lead` where it applies (not whole-day, `hours.start` at least the
+    /// lead, the window stays shorter than a day), else 0 (SPEC §2.2 "Lead time").
+    pub floor_lead: u32,
     /// Calendar file (relative path as given) that defined the entry.
     pub file: String,
 }
 
 impl Entry {
+    /// The local hours of the entry's floor windows: `hours` opened [`Self::floor_lead`]
+    /// minutes earlier on the same day (traffic still follows `hours`).
+    pub fn floor_hours(&self) -> Hours {
+        Hours {
+            start_minute: self.hours.start_minute - self.floor_lead,
+            end_minute: self.hours.end_minute,
+        }
+    }
+
+    /// The load factor of this entry for `territory` (SPEC §8.1), or `None` without a
+    /// `load` key for it: `(1 − Σ s_r) × L(T) + Σ s_r × L(T-r)`, where `L(T)` is the
+    /// territory's key (else 1.0) and `L(T-r)` a region's key (else `L(T)`), mixed by
+    /// the configured region shares `s_r`. A load given only as region keys is a load
+    /// for the territory.
+    pub fn load_factor(&self, territory: &Territory) -> Option<f64> {
+        let keys: Vec<&LoadFactor> = self
+            .load
+            .iter()
+            .filter(|l| l.territory == territory.code)
+            .collect();
+        if keys.is_empty() {
+            return None;
+        }
+        let own = keys
+            .iter()
+            .find(|l| l.region.is_none())
+            .map_or(1.0, |l| l.factor);
+        let mut shares = 0.0;
+        let mut regional = 0.0;
+        for r in &territory.regions {
+            let factor = keys
+                .iter()
+                .find(|l| l.region.as_deref() == Some(r.code.as_str()))
+                .map_or(own, |l| l.factor);
+            shares += r.share;
+            regional += r.share * factor;
+        }
+        Some((1.0 - shares) * own + regional)
+    }
+
     /// The floor this entry sets for (territory, workload), if any.
     pub fn floor_for(&self, territory: &str, workload: &str) -> Option<u32> {
         self.floors

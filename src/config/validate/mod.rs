@@ -9,6 +9,7 @@ mod checks;
 mod events;
 pub mod rules;
 mod territories;
+mod traffic;
 
 use crate::config::load::{self, Sources};
 use crate::config::model::Model;

@@ -37,6 +37,12 @@ impl Validator {
                 .section(a, &[Seg::Key("alerts".into())], &mut self.diags)
                 .and_then(|a| self.alerts(p, a)),
         };
+        let traffic = match &raw.traffic {
+            None => Some(TrafficSettings::default()),
+            Some(t) => p
+                .section(t, &[Seg::Key("traffic".into())], &mut self.diags)
+                .and_then(|t| self.traffic(p, t)),
+        };
         let workloads = workloads?;
         let (territories, all_ok) = self.territories(p, &workloads, app.as_ref());
         // Calendars are checked against whatever validated, so their problems are
@@ -47,11 +53,12 @@ impl Validator {
             territories: territories.clone(),
             events: events.clone().unwrap_or_else(placeholder_events),
             alerts: alerts.clone().unwrap_or_else(default_alerts),
-            traffic: TrafficSettings::default(),
+            traffic: traffic.clone().unwrap_or_default(),
             entries: Vec::new(),
             blackouts: Vec::new(),
         };
-        let complete = app.is_some() && events.is_some() && alerts.is_some() && all_ok;
+        let complete =
+            app.is_some() && events.is_some() && alerts.is_some() && traffic.is_some() && all_ok;
         Some((for_calendars, complete))
     }
 
@@ -94,6 +101,14 @@ impl Validator {
             None => Some(226),
             Some(v) => self.int_in(p, v, 1, u32::MAX as i64, "`app.migration_version`"),
         };
+        let prescale_lead = match &a.prescale_lead {
+            None => Some(0),
+            Some(v) => self.lead(p, v, "`app.prescale_lead`"),
+        };
+        let scale_up_tolerance = match &a.scale_up_tolerance {
+            None => Some(None),
+            Some(v) => self.scale_up_tolerance(p, v).map(Some),
+        };
         if !ok {
             return None;
         }
@@ -109,6 +124,8 @@ impl Validator {
                 .unwrap_or_else(|| "http://prometheus-operated.monitoring.svc:9090".into()),
             runbook_url: a.runbook_url.get_ref().clone(),
             migration_version: migration_version? as u32,
+            prescale_lead: prescale_lead?,
+            scale_up_tolerance: scale_up_tolerance?,
         })
     }
 
@@ -570,5 +587,7 @@ fn placeholder_app() -> App {
         prometheus_url: String::new(),
         runbook_url: String::new(),
         migration_version: 1,
+        prescale_lead: 0,
+        scale_up_tolerance: None,
     }
 }

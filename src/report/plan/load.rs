@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use crate::config::model::{Entry, Model, Territory, TerritoryWorkload};
+use crate::config::model::{Model, Territory, TerritoryWorkload};
 use crate::schedule::keda::FloorInterval;
 use crate::schedule::windows;
 
@@ -43,34 +43,6 @@ struct LoadWindow {
     factor: f64,
 }
 
-/// The effective load factor of `entry` for `territory` (module docs), or `None` when
-/// the entry has no load key for it.
-pub fn effective_factor(entry: &Entry, territory: &Territory) -> Option<f64> {
-    let keys: Vec<_> = entry
-        .load
-        .iter()
-        .filter(|l| l.territory == territory.code)
-        .collect();
-    if keys.is_empty() {
-        return None;
-    }
-    let own = keys
-        .iter()
-        .find(|l| l.region.is_none())
-        .map_or(1.0, |l| l.factor);
-    let mut shares = 0.0;
-    let mut mixed = 0.0;
-    for r in &territory.regions {
-        let f = keys
-            .iter()
-            .find(|l| l.region.as_deref() == Some(r.code.as_str()))
-            .map_or(own, |l| l.factor);
-        shares += r.share;
-        mixed += r.share * f;
-    }
-    Some(mixed + (1.0 - shares).max(0.0) * own)
-}
-
 /// Every calendar window of entries with a load factor for `territory` that overlaps
 /// `range` (days `from - 1 ..= to` cover windows crossing midnight into the range).
 fn load_windows(
@@ -82,10 +54,10 @@ fn load_windows(
     let days = (first - Duration::days(1), last);
     let mut out = Vec::new();
     for entry in &model.entries {
-        let Some(factor) = effective_factor(entry, territory) else {
+        let Some(factor) = entry.load_factor(territory) else {
             continue;
         };
-        for w in windows::windows(model, entry, &territory.code, territory.timezone, days) {
+        for w in windows::traffic_windows(model, entry, &territory.code, territory.timezone, days) {
             let (start, end) = (w.start.max(lo), w.end.min(hi));
             if start < end {
                 out.push(LoadWindow { start, end, factor });

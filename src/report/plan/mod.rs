@@ -549,7 +549,7 @@ load = { DE = 2.0, "DE-BY" = 6.0, CH = 1.5 }
 #[cfg(test)]
 mod tests {
     use super::fixture::{model, schedule};
-    use super::load::{demand, effective_factor};
+    use super::load::demand;
     use super::*;
 
     #[test]
@@ -599,9 +599,9 @@ mod tests {
         let de = m.territory("DE").unwrap();
         let e = &m.entries[0];
         // BY 0.25 × 6 + BW 0.20 × 2 + 0.55 × 2 = 3.0
-        assert!((effective_factor(e, de).unwrap() - 3.0).abs() < 1e-12);
-        assert!((effective_factor(e, m.territory("CH").unwrap()).unwrap() - 1.5).abs() < 1e-12);
-        assert_eq!(effective_factor(e, m.territory("AT").unwrap()), None);
+        assert!((e.load_factor(de).unwrap() - 3.0).abs() < 1e-12);
+        assert!((e.load_factor(m.territory("CH").unwrap()).unwrap() - 1.5).abs() < 1e-12);
+        assert_eq!(e.load_factor(m.territory("AT").unwrap()), None);
 
         let p = plan(&m, &schedule(&m), "2026-09-01", "2026-09-01").unwrap();
         let de_q = &p

@@ -258,7 +258,7 @@ fn entry_results(model: &Model, p: &Prepared, tallies: &[(Strategy, Tally)]) -> 
     let mut out = Vec::new();
     for (index, e) in model.entries.iter().enumerate() {
         let floor = e.floor_for(&ds.territory, &ds.workload);
-        if floor.is_none() && traffic::entry_factor(e, territory).is_none() {
+        if floor.is_none() && e.load_factor(territory).is_none() {
             continue;
         }
         let spans = traffic::entry_windows(model, e, territory, sig.t0, end);

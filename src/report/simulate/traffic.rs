@@ -31,31 +31,6 @@ pub fn milli(rps: f64, what: &str) -> Result<u64, ReportError> {
     Ok(x.floor() as u64)
 }
 
-/// The load factor of `entry` for `territory` (§8.1), or `None` when the entry has no
-/// `load` key for it: `(1 − Σ s_r) × L(T) + Σ s_r × L(T-r)`.
-pub fn entry_factor(entry: &Entry, territory: &Territory) -> Option<f64> {
-    if !entry.load.iter().any(|l| l.territory == territory.code) {
-        return None;
-    }
-    let own = entry
-        .load
-        .iter()
-        .find(|l| l.territory == territory.code && l.region.is_none())
-        .map_or(1.0, |l| l.factor);
-    let mut shares = 0.0;
-    let mut regional = 0.0;
-    for r in &territory.regions {
-        let factor = entry
-            .load
-            .iter()
-            .find(|l| l.territory == territory.code && l.region.as_deref() == Some(&r.code))
-            .map_or(own, |l| l.factor);
-        shares += r.share;
-        regional += r.share * factor;
-    }
-    Some((1.0 - shares) * own + regional)
-}
-
 /// One window of the intended calendar, in Unix seconds `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
@@ -203,7 +178,7 @@ pub fn minute_demand(inp: &DemandInputs, from: i64, to: i64) -> Result<MinuteDem
 fn load_windows(inp: &DemandInputs, first: i64, end: i64) -> Vec<(usize, usize, f64)> {
     let mut out = Vec::new();
     for e in &inp.model.entries {
-        let Some(factor) = entry_factor(e, inp.territory) else {
+        let Some(factor) = e.load_factor(inp.territory) else {
             continue;
         };
         for w in entry_windows(inp.model, e, inp.territory, first * 60, end * 60) {
@@ -323,13 +298,13 @@ mod tests {
     fn regional_factors_mix_by_share_as_the_spec_examples_say() {
         let t = territory(&[("BW", 0.20), ("BY", 0.25)]);
         let bw_only = entry_with(&[("DE", Some("BW"), 3.0)]);
-        assert!((entry_factor(&bw_only, &t).unwrap() - 1.4).abs() < 1e-12);
+        assert!((bw_only.load_factor(&t).unwrap() - 1.4).abs() < 1e-12);
         let okt = entry_with(&[("DE", None, 2.0), ("DE", Some("BY"), 6.0)]);
-        assert!((entry_factor(&okt, &t).unwrap() - 3.0).abs() < 1e-12);
+        assert!((okt.load_factor(&t).unwrap() - 3.0).abs() < 1e-12);
         let other = entry_with(&[("CH", None, 2.0)]);
-        assert_eq!(entry_factor(&other, &t), None);
+        assert_eq!(other.load_factor(&t), None);
         let quiet = entry_with(&[("DE", None, 0.5)]);
-        assert_eq!(entry_factor(&quiet, &t), Some(0.5));
+        assert_eq!(quiet.load_factor(&t), Some(0.5));
     }
 
     #[test]

@@ -397,6 +397,8 @@ mod tests {
                 prometheus_url: "http://p".into(),
                 runbook_url: "http://r".into(),
                 migration_version: 1,
+                prescale_lead: 0,
+                scale_up_tolerance: None,
             },
             workloads: vec![Workload {
                 name: "q".into(),
@@ -474,6 +476,8 @@ mod tests {
                 replicas: floor,
             }],
             load: vec![],
+            lead: None,
+            floor_lead: 0,
             file: "c.toml".into(),
         }
     }
