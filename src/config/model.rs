@@ -385,13 +385,15 @@ impl Hours {
 
     /// Whether floors can open `lead` minutes before these hours (SPEC §2.2 "Lead
     /// time"): no lead always fits; otherwise not on whole days, not before 00:00 of the
-    /// start day, and the window must stay shorter than a day (it would overlap the next
-    /// day's, which one cron trigger per day cannot express).
+    /// start day, and the window must stay shorter than a day or become exactly the
+    /// whole day (a longer one would overlap the next day's, which one cron trigger per
+    /// day cannot express).
     pub fn takes_lead(&self, lead: u32) -> bool {
+        let length = self.end_offset_minutes() - self.start_minute + lead;
         lead == 0
             || (!self.is_whole_day()
                 && self.start_minute >= lead
-                && self.end_offset_minutes() - self.start_minute + lead < 1440)
+                && (length < 1440 || (self.start_minute == lead && self.end_minute == 1440)))
     }
 }
 
@@ -471,8 +473,8 @@ pub struct Entry {
     /// The entry's own `lead` in minutes, as configured.
     pub lead: Option<u32>,
     /// Minutes the floors open before `hours.start`: the entry's own lead, else the
-    /// app-wide `prescale_lead` where it applies (not whole-day, `hours.start` at least the
-    /// lead, the window stays shorter than a day), else 0 (SPEC §2.2 "Lead time").
+    /// app-wide `prescale_lead` where it applies ([`Hours::takes_lead`]), else 0 (SPEC
+    /// §2.2 "Lead time").
     pub floor_lead: u32,
     /// Calendar file (relative path as given) that defined the entry.
     pub file: String,
