@@ -15,11 +15,11 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use std::fmt::Write as _;
 
-use crate::config::model::Model;
+use crate::config::model::{Entry, Model};
 use crate::config::zone::{self, Wall};
 use crate::report::{select, ReportError};
 use crate::schedule::keda::{Evaluator, TriggerState};
-use crate::schedule::{DeploymentSchedule, Schedule};
+use crate::schedule::{windows, DeploymentSchedule, Schedule};
 
 /// What `--at` means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +160,23 @@ pub struct TriggerReport {
     pub next_start: Option<String>,
     /// robfig's `Next` of the end (local, RFC 3339); `null` = never within five years.
     pub next_end: Option<String>,
+    /// Set while the floor is open only because of the entry's lead (SPEC §2.2): the
+    /// window has opened early and its traffic is still ahead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead: Option<LeadReport>,
+}
+
+/// A floor that is open ahead of its entry's hours.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeadReport {
+    /// The lead in minutes.
+    pub minutes: u32,
+    /// `prescale_lead` (app-wide) or `lead` (the entry's own).
+    pub source: String,
+    /// When the floor opened (local, RFC 3339).
+    pub floor_from: String,
+    /// When the entry's hours, and its traffic, begin (local, RFC 3339).
+    pub traffic_from: String,
 }
 
 /// The explanation for one deployment.
@@ -262,11 +279,14 @@ fn deployment_report(
         .collect();
     let trigger = |i: usize| {
         let t = &ds.triggers[i];
-        let entry_name = model
+        let entry = model
             .entries
             .iter()
-            .find(|e| e.id == t.entry_id && e.kind == t.entry_kind)
-            .map_or_else(|| t.entry_id.clone(), |e| e.name.clone());
+            .find(|e| e.id == t.entry_id && e.kind == t.entry_kind);
+        let entry_name = entry.map_or_else(|| t.entry_id.clone(), |e| e.name.clone());
+        let lead = entry
+            .filter(|_| floor.active.contains(&i))
+            .and_then(|e| lead_report(model, e, &ds.territory, tz, at));
         TriggerReport {
             name: t.name.clone(),
             entry_kind: t.entry_kind.as_str().to_string(),
@@ -277,6 +297,7 @@ fn deployment_report(
             desired_replicas: t.desired_replicas,
             next_start: states[i].next_start.map(|x| local_rfc3339(tz, x)),
             next_end: states[i].next_end.map(|x| local_rfc3339(tz, x)),
+            lead,
         }
     };
     let highest = floor
@@ -317,6 +338,28 @@ fn deployment_report(
         also_active: also.into_iter().map(trigger).collect(),
         next_start,
     }
+}
+
+/// The lead of entry `e` when `at` lies in it: its floor window is open, its hours not yet.
+fn lead_report(
+    model: &Model,
+    e: &Entry,
+    code: &str,
+    tz: Tz,
+    at: DateTime<Utc>,
+) -> Option<LeadReport> {
+    let (floor, traffic) = windows::in_lead(model, e, code, tz, at)?;
+    Some(LeadReport {
+        minutes: e.floor_lead,
+        source: if e.lead.is_some() {
+            "lead"
+        } else {
+            "prescale_lead"
+        }
+        .into(),
+        floor_from: local_rfc3339(tz, floor.start),
+        traffic_from: local_rfc3339(tz, traffic.start),
+    })
 }
 
 fn short_local(rfc: &str) -> String {
@@ -386,6 +429,17 @@ pub fn text(report: &Report) -> String {
         }
         for t in &d.deciding {
             let _ = writeln!(out, "    ← {}", trigger_line(t));
+            if let Some(lead) = &t.lead {
+                let _ = writeln!(
+                    out,
+                    "      open ahead of its hours by the {} of {} min: floor since {}, traffic \
+                     expected from {}",
+                    lead.source,
+                    lead.minutes,
+                    short_local(&lead.floor_from),
+                    short_local(&lead.traffic_from)
+                );
+            }
             if let Some(end) = &t.next_end {
                 let _ = writeln!(
                     out,
