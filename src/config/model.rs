@@ -530,6 +530,16 @@ impl Entry {
     }
 }
 
+/// The lowest running replica count from which the HPA never reaches `floor` through the
+/// cron trigger alone, or `None` when every count below it reaches it. KEDA serves a cron
+/// trigger to the HPA as a metric with target 1, and the HPA keeps its replicas `cur`
+/// while `|floor − cur| ≤ tolerance × cur` (SPEC §8.2 step 3); `tolerance` in thousandths
+/// (Kubernetes' default: 100). From 10 replicas a floor of 11 is never reached.
+pub fn floor_held_back_from(floor: u32, tolerance: u32) -> Option<u32> {
+    let from = (1000 * u64::from(floor)).div_ceil(1000 + u64::from(tolerance));
+    (from < u64::from(floor)).then_some(from as u32)
+}
+
 /// Days on which no pre-scale window starts, for some territories.
 #[derive(Debug, Clone)]
 pub struct Blackout {

@@ -250,10 +250,14 @@ impl Validator {
                 };
                 match self.floor_replicas(p, id, (code.get_ref(), workload.get_ref()), tw, replicas)
                 {
-                    Some(replicas) => out.push(Floor {
+                    Some(r) => out.push(Floor {
                         territory: code.get_ref().clone(),
                         workload: workload.get_ref().clone(),
-                        replicas,
+                        replicas: {
+                            let at = (code.get_ref().as_str(), workload.get_ref().as_str());
+                            self.tolerance_gap(base, p, (id, at, tw.min), r, replicas.span());
+                            r
+                        },
                     }),
                     None => ok = false,
                 }

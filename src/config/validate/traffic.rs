@@ -2,10 +2,14 @@
 //! entry's `lead`) and the HPA scale-up tolerance of `[app]`.
 
 use super::Validator;
-use crate::config::model::{Hours, TrafficSettings};
+use crate::config::model::{floor_held_back_from, Hours, Model, TrafficSettings};
 use crate::config::parse::{Parsed, RawTerritoriesFile, RawTraffic, SStr};
 use crate::diag::Diagnostic;
+use std::ops::Range;
 use toml::Spanned;
+
+/// Kubernetes' HPA tolerance when `[app] scale_up_tolerance` is not set, in thousandths.
+const DEFAULT_TOLERANCE: u32 = 100;
 
 /// The longest lead: 2 hours, in minutes.
 const MAX_LEAD_MINUTES: u32 = 120;
@@ -222,5 +226,51 @@ impl Validator {
             return None;
         }
         Some(thousandths as u32)
+    }
+
+    /// Warns when the HPA's scale-up tolerance keeps a floor from being reached (SPEC
+    /// §8.2 step 3), naming the replica counts it is held back from.
+    pub(super) fn tolerance_gap<T>(
+        &mut self,
+        base: &Model,
+        p: &Parsed<T>,
+        (id, (code, workload), min): (&str, (&str, &str), u32),
+        floor: u32,
+        span: Range<usize>,
+    ) {
+        let configured = base.app.scale_up_tolerance;
+        let tolerance = configured.unwrap_or(DEFAULT_TOLERANCE);
+        let Some(from) = floor_held_back_from(floor, tolerance) else {
+            return;
+        };
+        let from = from.max(min);
+        if from >= floor {
+            return;
+        }
+        let counts = if from + 1 == floor {
+            format!("{from} running replicas")
+        } else {
+            format!("{from} to {} running replicas", floor - 1)
+        };
+        let percent = f64::from(tolerance) / 10.0;
+        let why = match configured {
+            None => format!("the HPA's default tolerance of {percent} %"),
+            Some(_) => format!("`scale_up_tolerance` {percent} %"),
+        };
+        self.diags.push(
+            Diagnostic::warning(
+                format!(
+                    "`{id}` floor for {code}.{workload} ({floor}) is never reached from {counts}: \
+                     KEDA serves the cron trigger as a metric with target 1 and {why} keeps \
+                     them"
+                ),
+                p.at(span),
+            )
+            .with_help(
+                "set `[app] scale_up_tolerance = 0.0` where the cluster supports it \
+                 (Kubernetes ≥ 1.33 with the HPAConfigurableTolerance feature gate, on by \
+                 default from 1.35): the floors are then exact",
+            ),
+        );
     }
 }
