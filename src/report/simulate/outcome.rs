@@ -4,7 +4,7 @@
 
 use chrono::{Duration, NaiveDate};
 
-use crate::config::model::{EntryKind, Model, Territory};
+use crate::config::model::{floor_held_back_from, EntryKind, Model, Territory};
 use crate::config::zone::local_midnight;
 
 use super::controller::{ControllerParams, Tolerance, STEP_SECONDS};
@@ -57,11 +57,41 @@ pub struct EntryResult {
     pub floor: Option<u32>,
     /// Highest `D` in the windows (milli-rps).
     pub peak_milli: u64,
-    /// `⌈100·peak / (S·R)⌉`: the smallest floor whose ready replicas carry the peak.
+    /// `⌈100·peak / (S·R)⌉`: the fewest ready replicas that carry the peak.
     pub needed_floor: u32,
-    /// Steps in which a rendered trigger of the entry is active outside its windows: a
-    /// dated entry's yearless cron repeat (scheduled pays for a floor without its traffic).
+    /// The floor that carries the peak on its own ([`carrying_floor`]), `None` when `min`
+    /// does; may exceed `max`.
+    pub carrying_floor: Option<u32>,
+    /// The smallest floor that makes `scheduled` risk-free in the entry's windows
+    /// (simulated, see [`smallest_safe_floor`]), `None` when no floor is needed; may
+    /// exceed `max`.
+    pub suggested_floor: Option<u32>,
+    /// `scheduled`'s at-risk steps in the windows with the suggested floor (0 unless
+    /// even the carrying floor leaves risk: a lead too short for the startup).
+    pub suggested_risk_steps: u64,
+    /// Minutes the entry's floors open before its hours.
+    pub lead_minutes: u32,
+    /// Steps in which a rendered trigger of the entry is active outside its floor
+    /// windows: a dated entry's yearless cron repeat (scheduled pays for a floor without
+    /// its traffic).
     pub repeat_steps: u64,
+}
+
+/// The floor whose ready replicas carry a peak that needs `needed` of them on their own,
+/// or `None` when `min` already does: `needed`, unless the HPA's scale-up `tolerance`
+/// (thousandths) would keep some replica count below `needed` from reaching it (SPEC §8.2
+/// step 3), then the next floor that every such count reaches. With a lead of at least
+/// the startup time it leaves no risk in the windows, whatever the HPA does.
+pub fn carrying_floor(needed: u32, min: u32, tolerance: u64) -> Option<u32> {
+    if needed <= min {
+        return None;
+    }
+    let tolerance = u32::try_from(tolerance.min(1_000_000)).expect("bounded");
+    // needed × (1 + tolerance) is always reached from every count below `needed`.
+    let enough = u64::from(needed) * (1000 + u64::from(tolerance));
+    let last = u32::try_from(enough.div_ceil(1000)).unwrap_or(u32::MAX);
+    (needed..=last)
+        .find(|&f| floor_held_back_from(f, tolerance).is_none_or(|h| h.max(min) >= needed))
 }
 
 /// One deployment's results.
@@ -277,6 +307,10 @@ fn entry_results(model: &Model, p: &Prepared, tallies: &[(Strategy, Tally)]) -> 
             floor,
             peak_milli: 0,
             needed_floor: 0,
+            carrying_floor: None,
+            suggested_floor: None,
+            suggested_risk_steps: 0,
+            lead_minutes: e.floor_lead,
             repeat_steps: 0,
         };
         for w in &spans {
@@ -292,6 +326,15 @@ fn entry_results(model: &Model, p: &Prepared, tallies: &[(Strategy, Tally)]) -> 
             r.peak_milli = r.peak_milli.max(demand_peak(&sig, lo, hi));
         }
         r.needed_floor = needed(r.peak_milli, params);
+        r.carrying_floor = carrying_floor(r.needed_floor, params.min, params.tolerance.up);
+        let floor_spans = traffic::floor_windows(model, e, territory, sig.t0, end);
+        let as_steps =
+            |xs: &[Span]| -> Vec<(u64, u64)> { xs.iter().map(|x| steps(x.start, x.end)).collect() };
+        if let Some(upper) = r.carrying_floor {
+            let windows = (as_steps(&floor_spans), as_steps(&spans));
+            (r.suggested_floor, r.suggested_risk_steps) =
+                smallest_safe_floor(p, &e.id, &windows, upper);
+        }
         if let Some((_, active)) = p.cron_active.iter().find(|(id, _)| *id == e.id) {
             let count = |xs: &[Span]| {
                 xs.iter()
@@ -301,9 +344,70 @@ fn entry_results(model: &Model, p: &Prepared, tallies: &[(Strategy, Tally)]) -> 
                     })
                     .sum::<u64>()
             };
-            r.repeat_steps = count(active) - count(&intersect(active, &spans));
+            r.repeat_steps = count(active) - count(&intersect(active, &floor_spans));
         }
         out.push(r);
+    }
+    out
+}
+
+/// The smallest floor of entry `id` that leaves `scheduled` without risk in its traffic
+/// windows, and the risk left at it: `scheduled` runs again with the entry's triggers
+/// replaced by each candidate floor over its floor windows (`windows`: floor and traffic
+/// windows as step ranges), from none (`min`) up to `upper`, the floor that carries the
+/// peak alone. The HPA may add replicas before a window's peak, so a smaller floor can be
+/// enough; `upper` is returned when even it leaves risk.
+fn smallest_safe_floor(
+    p: &Prepared,
+    id: &str,
+    (floor_windows, traffic_windows): &(StepRanges, StepRanges),
+    upper: u32,
+) -> (Option<u32>, u64) {
+    let base = p.cron_without(id);
+    let risk = |floor: u32| {
+        let cron = overlay(&base, floor_windows, floor);
+        let sig = Signals {
+            cron: &cron,
+            ..p.signals()
+        };
+        let tally = run::run(Strategy::Scheduled, &p.params, &sig, None);
+        traffic_windows
+            .iter()
+            .map(|&(lo, hi)| tally.risk_steps_in(lo, hi))
+            .sum::<u64>()
+    };
+    let min = p.params.min;
+    let top = upper.min(p.params.max);
+    for floor in min..=top {
+        if risk(floor) == 0 {
+            return ((floor > min).then_some(floor), 0);
+        }
+    }
+    (Some(upper), if upper > top { 0 } else { risk(top) })
+}
+
+/// Step index ranges `[lo, hi)`, sorted.
+type StepRanges = Vec<(u64, u64)>;
+
+/// `base` raised to at least `floor` in the step ranges `spans` (sorted).
+fn overlay(base: &[CronSegment], spans: &[(u64, u64)], floor: u32) -> Vec<CronSegment> {
+    let mut cuts: Vec<u64> = base.iter().map(|c| c.end).collect();
+    cuts.extend(spans.iter().flat_map(|&(lo, hi)| [lo, hi]));
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut out = Vec::with_capacity(cuts.len());
+    let (mut b, mut w, mut from) = (0, 0, 0);
+    for end in cuts.into_iter().filter(|&c| c > 0) {
+        while b < base.len() && base[b].end <= from {
+            b += 1;
+        }
+        while w < spans.len() && spans[w].1 <= from {
+            w += 1;
+        }
+        let d = base.get(b).map_or(0, |c| c.d);
+        let inside = spans.get(w).is_some_and(|&(lo, _)| lo <= from);
+        super::prepare::push_segment(&mut out, end, if inside { d.max(floor) } else { d });
+        from = end;
     }
     out
 }

@@ -37,6 +37,9 @@ pub struct Prepared<'m> {
     pub cron: Vec<CronSegment>,
     /// Per entry id, the spans in which one of its rendered triggers is active.
     pub cron_active: Vec<EntrySpans>,
+    /// The KEDA timeline of the rendered triggers: up to which step each stretch lasts
+    /// and the (entry id, desiredReplicas) of the triggers active in it.
+    pub cron_timeline: Vec<(u64, Vec<(String, u32)>)>,
     /// Unix time of step 0 (local midnight of `--from`).
     pub t0: i64,
     /// Unix time of local midnight of `--to`.
@@ -46,6 +49,21 @@ pub struct Prepared<'m> {
 }
 
 impl Prepared<'_> {
+    /// The cron floor `d` over the steps with entry `id`'s rendered triggers left out.
+    pub fn cron_without(&self, id: &str) -> Vec<CronSegment> {
+        let mut out: Vec<CronSegment> = Vec::new();
+        for (end, active) in &self.cron_timeline {
+            let d = active
+                .iter()
+                .filter(|(e, _)| e != id)
+                .map(|&(_, d)| d)
+                .max()
+                .unwrap_or(0);
+            push_segment(&mut out, *end, d);
+        }
+        out
+    }
+
     /// The signals of the step loop.
     pub fn signals(&self) -> Signals<'_> {
         Signals {
@@ -154,11 +172,12 @@ fn cron_segments(
     t0: i64,
     n: u64,
     end: i64,
-) -> Result<(Vec<CronSegment>, Vec<EntrySpans>), ReportError> {
+) -> Result<CronSignals, ReportError> {
     let ev = Evaluator::new(cron).map_err(|e| ReportError::Internal(e.to_string()))?;
     let (timeline, _) = ev.timeline(ts(t0 - t0.rem_euclid(60)), ts(end));
     let mut out: Vec<CronSegment> = Vec::new();
     let mut active: Vec<EntrySpans> = Vec::new();
+    let mut steps: CronTimeline = Vec::new();
     for iv in &timeline {
         let d = iv
             .active
@@ -167,10 +186,14 @@ fn cron_segments(
             .max()
             .unwrap_or(0);
         let end_step = step_ceil(t0, iv.end.timestamp()).min(n);
-        match out.last_mut() {
-            Some(last) if last.d == d => last.end = end_step,
-            _ => out.push(CronSegment { end: end_step, d }),
-        }
+        push_segment(&mut out, end_step, d);
+        let triggers = iv.active.iter().map(|&i| &cron.triggers[i]);
+        steps.push((
+            end_step,
+            triggers
+                .map(|t| (t.entry_id.clone(), t.desired_replicas))
+                .collect(),
+        ));
         let span = Span {
             start: iv.start.timestamp().max(t0),
             end: iv.end.timestamp(),
@@ -190,7 +213,21 @@ fn cron_segments(
             }
         }
     }
-    Ok((out, active))
+    Ok((out, active, steps))
+}
+
+/// What [`cron_segments`] finds: the cron floor, each entry's active spans, the timeline.
+type CronSignals = (Vec<CronSegment>, Vec<EntrySpans>, CronTimeline);
+
+/// Stretches of steps (end step, active triggers as (entry id, desiredReplicas)).
+type CronTimeline = Vec<(u64, Vec<(String, u32)>)>;
+
+/// Appends the floor `d` up to step `end`, merging it into the last segment when equal.
+pub(crate) fn push_segment(out: &mut Vec<CronSegment>, end: u64, d: u32) {
+    match out.last_mut() {
+        Some(last) if last.d == d => last.end = end,
+        _ => out.push(CronSegment { end, d }),
+    }
 }
 
 pub(crate) fn ts(unix: i64) -> chrono::DateTime<chrono::Utc> {
@@ -234,7 +271,7 @@ fn prepare_one<'m>(
         traffic: &req.traffic,
     };
     let demand = traffic::minute_demand(&inputs, t0 - lead_in, t0 + STEP_SECONDS * n as i64)?;
-    let (cron, cron_active) = cron_segments(&object.cron_schedule(ds), t0, n, end)?;
+    let (cron, cron_active, cron_timeline) = cron_segments(&object.cron_schedule(ds), t0, n, end)?;
     Ok(Prepared {
         schedule: ds,
         territory,
@@ -244,6 +281,7 @@ fn prepare_one<'m>(
         demand,
         cron,
         cron_active,
+        cron_timeline,
         t0,
         end,
         n,

@@ -122,17 +122,26 @@ fn versus_of(d: &DeploymentResult) -> Versus {
 
 fn settings_line(sim: &Simulation) -> String {
     let t = &sim.request.traffic;
-    let profile = if t.is_flat() {
-        "flat profile"
-    } else {
-        "hourly profiles"
+    let range = |p: &[f64; 24]| {
+        let lo = p.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = p.iter().copied().fold(0.0, f64::max);
+        format!("{lo}–{hi}")
     };
-    let tolerance = if sim
+    let profile = if t.is_flat() {
+        "flat profile".to_string()
+    } else {
+        format!(
+            "hourly profile (weekdays {}, weekends {})",
+            range(&t.profile_weekday),
+            range(&t.profile_weekend)
+        )
+    };
+    let first = sim
         .deployments
-        .iter()
-        .all(|d| d.tolerance == sim.request.tolerance)
-    {
-        tolerance_text(sim.request.tolerance)
+        .first()
+        .map_or(sim.request.tolerance, |d| d.tolerance);
+    let tolerance = if sim.deployments.iter().all(|d| d.tolerance == first) {
+        tolerance_text(first)
     } else {
         "per deployment, as rendered".to_string()
     };
@@ -174,6 +183,7 @@ pub fn text(sim: &Simulation) -> String {
     strategy_table(&mut out, sim);
     scheduled_table(&mut out, sim);
     entry_table(&mut out, sim);
+    suggestions(&mut out, sim);
     findings(&mut out, sim);
     out
 }
@@ -280,17 +290,16 @@ fn scheduled_table(out: &mut String, sim: &Simulation) {
     );
 }
 
-/// `configured → needed` for an entry's floor (`–` without one, `min` when min suffices).
-fn floor_text(e: &EntryResult, min: u32, max: u32) -> String {
+/// `configured → suggested` for an entry's floor (`–` without one, `min` when min
+/// carries the peak, `> max` beyond the bounds).
+fn floor_text(e: &EntryResult, max: u32) -> String {
     let configured = e.floor.map_or_else(|| "–".to_string(), |f| f.to_string());
-    let needed = if e.needed_floor <= min {
-        "min".to_string()
-    } else if e.needed_floor > max {
-        format!("{} > max", e.needed_floor)
-    } else {
-        e.needed_floor.to_string()
+    let suggested = match e.suggested_floor {
+        None => "min".to_string(),
+        Some(f) if f > max => format!("{f} > max"),
+        Some(f) => f.to_string(),
     };
-    format!("{configured} → {needed}")
+    format!("{configured} → {suggested}")
 }
 
 fn entry_table(out: &mut String, sim: &Simulation) {
@@ -299,12 +308,13 @@ fn entry_table(out: &mut String, sim: &Simulation) {
     let _ = writeln!(
         out,
         "\nper calendar entry (its windows in the intended calendar):\n  \
-         first hour  risk minutes in the first hour of each window, reactive / scheduled\n  \
-         floor       the entry's floor → the smallest floor whose ready replicas carry the \
-         peak demand of its windows\n  \
-         scheduled   risk minutes in the windows; in brackets those in a window's first {startup} s, \
-         while the\n              floor's new replicas start (a pre-scale lead of at least that \
-         long removes them)"
+         first hour  risk minutes in the first hour of each window's hours, reactive / scheduled\n  \
+         floor       configured → suggested: the smallest floor that makes scheduled risk-free in \
+         the windows\n              (its ready replicas carry the windows' peak demand, and the \
+         HPA's tolerance cannot hold it back)\n  \
+         scheduled   risk minutes in the windows; in brackets those in a window's first {startup} \
+         s, while the\n              floor's new replicas start (a lead of at least that long \
+         removes them)"
     );
     for e in entry_ids(sim) {
         let rows: Vec<(&DeploymentResult, &EntryResult)> = sim
@@ -315,9 +325,13 @@ fn entry_table(out: &mut String, sim: &Simulation) {
         let Some((_, first)) = rows.first() else {
             continue;
         };
+        let lead = match first.lead_minutes {
+            0 => String::new(),
+            m => format!(", floors open {m} min ahead of its hours"),
+        };
         let _ = writeln!(
             out,
-            "\n{} `{}` ({}): {} window(s) in range",
+            "\n{} `{}` ({}): {} window(s) in range{lead}",
             first.kind.as_str(),
             first.id,
             first.name,
@@ -342,7 +356,7 @@ fn entry_table(out: &mut String, sim: &Simulation) {
                     grouped(minutes(x.reactive_first_hour), 1),
                     grouped(minutes(x.scheduled_first_hour), 1)
                 ),
-                floor_text(x, d.min, d.max),
+                floor_text(x, d.max),
                 grouped(x.peak_milli as f64 / 1000.0, 1),
                 format!(
                     "{} ({})",
@@ -351,6 +365,74 @@ fn entry_table(out: &mut String, sim: &Simulation) {
                 )
             );
         }
+    }
+}
+
+/// The floors to write into the calendar files: per entry and territory, the suggested
+/// floor of every simulated workload, where it differs from the configured one.
+fn suggestions(out: &mut String, sim: &Simulation) {
+    let mut lines = Vec::new();
+    for id in entry_ids(sim) {
+        let mut territories: Vec<&str> = Vec::new();
+        for d in &sim.deployments {
+            if d.entries.iter().any(|e| e.id == id && e.windows > 0)
+                && !territories.contains(&d.territory.as_str())
+            {
+                territories.push(&d.territory);
+            }
+        }
+        for code in territories {
+            let rows: Vec<(&DeploymentResult, &EntryResult)> = sim
+                .deployments
+                .iter()
+                .filter(|d| d.territory == code)
+                .filter_map(|d| d.entries.iter().find(|e| e.id == id).map(|e| (d, e)))
+                .collect();
+            if rows.iter().all(|(_, e)| e.floor == e.suggested_floor) {
+                continue;
+            }
+            let table = |f: fn(&EntryResult) -> Option<u32>| {
+                let parts: Vec<String> = rows
+                    .iter()
+                    .filter_map(|(d, e)| f(e).map(|n| format!("{} = {n}", d.workload)))
+                    .collect();
+                (!parts.is_empty()).then(|| format!("{{ {} }}", parts.join(", ")))
+            };
+            let kind = rows[0].1.kind.as_str();
+            let suggested = match table(|e| e.suggested_floor) {
+                Some(t) => format!("floor.{code} = {t}"),
+                None if rows.iter().all(|(_, e)| e.carrying_floor.is_none()) => {
+                    format!("no floor for {code} (min carries the peak)")
+                }
+                None => format!("no floor for {code} (the HPA keeps up from min)"),
+            };
+            let configured = table(|e| e.floor).unwrap_or_else(|| "none".to_string());
+            let beyond = rows
+                .iter()
+                .any(|(d, e)| e.suggested_floor.is_some_and(|f| f > d.max));
+            lines.push(format!(
+                "  {kind} `{id}`: {suggested}   (configured {configured}){}",
+                if beyond {
+                    "; above max: see the capacity findings"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nfloors derived from the load (the suggested floors above as calendar lines; a \
+         workload left out needs no floor):"
+    );
+    if lines.is_empty() {
+        let _ = writeln!(
+            out,
+            "  none to change: the configured floors are the suggested ones"
+        );
+    }
+    for l in lines {
+        let _ = writeln!(out, "{l}");
     }
 }
 
@@ -392,6 +474,20 @@ fn entry_ids(sim: &Simulation) -> Vec<String> {
 fn findings(out: &mut String, sim: &Simulation) {
     let mut lines = Vec::new();
     for d in &sim.deployments {
+        for e in &d.entries {
+            let Some(f) = e
+                .suggested_floor
+                .filter(|&f| f > d.max && e.needed_floor <= d.max)
+            else {
+                continue;
+            };
+            lines.push(format!(
+                "{} {} in `{}`: max {} carries the peak, but the HPA's tolerance can hold a floor \
+                 of {} back below it; the floor that is always reached is {f}: raise max or set \
+                 `[app] scale_up_tolerance = 0.0`",
+                d.territory, d.workload, e.id, d.max, e.needed_floor
+            ));
+        }
         let ideal = d.strategy(Strategy::Ideal).risk_steps;
         if ideal == 0 {
             continue;
@@ -503,6 +599,10 @@ struct JsonEntry<'a> {
     floor: Option<u32>,
     peak_rps: f64,
     needed_floor: u32,
+    carrying_floor: Option<u32>,
+    suggested_floor: Option<u32>,
+    suggested_risk_minutes: f64,
+    lead_minutes: u32,
     cron_repeat_hours: f64,
 }
 
@@ -581,6 +681,10 @@ fn json_deployment(d: &DeploymentResult) -> JsonDeployment<'_> {
                 floor: e.floor,
                 peak_rps: e.peak_milli as f64 / 1000.0,
                 needed_floor: e.needed_floor,
+                carrying_floor: e.carrying_floor,
+                suggested_floor: e.suggested_floor,
+                suggested_risk_minutes: minutes(e.suggested_risk_steps),
+                lead_minutes: e.lead_minutes,
                 cron_repeat_hours: round(replica_hours(e.repeat_steps), 3),
             })
             .collect(),

@@ -45,20 +45,40 @@ pub struct Span {
 /// does not open; an ambiguous edge counts at its later instant) that overlaps
 /// `[from, to)`, in day order.
 pub fn entry_windows(model: &Model, e: &Entry, t: &Territory, from: i64, to: i64) -> Vec<Span> {
-    let tz = t.timezone;
-    let day = |unix: i64| {
-        DateTime::<Utc>::from_timestamp(unix, 0)
-            .map(|d| d.with_timezone(&tz).date_naive())
-            .expect("instant in chrono's range")
-    };
-    let range = (day(from) - Duration::days(2), day(to) + Duration::days(1));
-    windows::traffic_windows(model, e, &t.code, tz, range)
-        .map(|w| Span {
-            start: w.start.timestamp(),
-            end: w.end.timestamp(),
-        })
-        .filter(|w| w.start < w.end && w.start < to && w.end > from)
-        .collect()
+    let days = local_days(t, from, to);
+    spans(
+        windows::traffic_windows(model, e, &t.code, t.timezone, days),
+        from,
+        to,
+    )
+}
+
+/// Every floor window of entry `e` for territory `t` (its hours opened its lead earlier)
+/// that overlaps `[from, to)`, in day order.
+pub fn floor_windows(model: &Model, e: &Entry, t: &Territory, from: i64, to: i64) -> Vec<Span> {
+    let days = local_days(t, from, to);
+    spans(
+        windows::windows(model, e, &t.code, t.timezone, days),
+        from,
+        to,
+    )
+}
+
+/// The local start days whose windows can overlap `[from, to)`.
+fn local_days(t: &Territory, from: i64, to: i64) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    (
+        local_day(t, from) - Duration::days(2),
+        local_day(t, to) + Duration::days(1),
+    )
+}
+
+fn spans(ws: impl Iterator<Item = windows::Window>, from: i64, to: i64) -> Vec<Span> {
+    ws.map(|w| Span {
+        start: w.start.timestamp(),
+        end: w.end.timestamp(),
+    })
+    .filter(|w| w.start < w.end && w.start < to && w.end > from)
+    .collect()
 }
 
 /// Demand of one deployment per UTC minute, `D(m)` in milli-requests per second.
