@@ -7,15 +7,16 @@
 //!
 //! - floor replica-hours = Σ floor × hours of each interval;
 //! - static replica-hours = max × hours (peak provisioning all the time);
-//! - saving = 1 − floor / static, in percent.
+//! - saving = 1 − floor / static, in percent: a saving against static peak provisioning
+//!   only. Against plain reactive autoscaling pre-scaling costs replica-hours; the text
+//!   says so and points to `simulate` (SPEC §1 plan, §8), which compares both.
 //!
 //! **Load model** (only for territory workloads with `baseline_rps`): the load at t is
-//! `baseline_rps × f(t)`, where f(t) is the highest *effective load factor* among the
-//! entries whose calendar window (SPEC §2.2: entry dates, `days`, blackouts, hours) is
-//! open at t for the territory, and 1 when none is open. An entry's effective factor
-//! for territory T mixes its region keys by traffic share:
-//! `Σ_r share_r × f(T-r) + (1 − Σ_r share_r) × f(T)`, where `f(T-r)` falls back to
-//! `f(T)` and `f(T)` to 1; an entry with no `T` or `T-*` key leaves T's load alone.
+//! `baseline_rps × f(t)`, where f(t) is the highest load factor (SPEC §8.1,
+//! [`crate::config::model::Entry::load_factor`]: region keys mixed by traffic share) among
+//! the entries whose traffic window (SPEC §2.2: entry dates, `days`, blackouts, hours —
+//! a lead opens floors earlier, not traffic) is open at t for the territory, and 1 when
+//! none is open; an entry with no `T` or `T-*` key leaves T's load alone.
 //! Window edges at wall times that occur twice count at the later instant; a window
 //! whose start or end wall time does not exist that day does not open (as §2.2 says).
 //! Expected replicas = `min(max, max(floor, ⌈load / rps_per_replica⌉))`; the hours
