@@ -309,9 +309,9 @@ fn entry_table(out: &mut String, sim: &Simulation) {
         out,
         "\nper calendar entry (its windows in the intended calendar):\n  \
          first hour  risk minutes in the first hour of each window's hours, reactive / scheduled\n  \
-         floor       configured → suggested: the smallest floor that makes scheduled risk-free in \
-         the windows\n              (its ready replicas carry the windows' peak demand, and the \
-         HPA's tolerance cannot hold it back)\n  \
+         floor       configured → suggested: the smallest floor with which scheduled has no risk \
+         in the windows\n              (simulated; the HPA adds replicas before a peak, so it can \
+         be below ⌈peak ÷ (rps × saturation)⌉)\n  \
          scheduled   risk minutes in the windows; in brackets those in a window's first {startup} \
          s, while the\n              floor's new replicas start (a lead of at least that long \
          removes them)"
