@@ -4,7 +4,7 @@
 
 use crate::support::{self, random_calendar};
 use chrono::NaiveDate;
-use scalegen::config::model::Model;
+use scalegen::config::model::{Floor, LoadFactor, Model, TrafficSettings};
 use scalegen::report::simulate::run::Strategy;
 use scalegen::report::simulate::{DeploymentResult, Request, Simulation};
 use scalegen::schedule::Schedule;
@@ -491,18 +491,13 @@ fn default_model() -> (Model, Schedule) {
     (model, schedule)
 }
 
-/// The totals an independent implementation of §8 gives for the default configuration
-/// over 2026 (issue 9): replica-hours and risk minutes per strategy.
-#[test]
-fn default_config_totals_match_the_independent_model() {
-    let (model, schedule) = default_model();
-    let sim = simulate(
-        &model,
-        &schedule,
-        &Request::new(&model, day("2026-01-01"), day("2027-01-01")),
-    );
-    let totals = scalegen::report::simulate::report::totals(&sim);
-    let got: Vec<(&str, f64, f64)> = totals
+fn year(model: &Model) -> Request {
+    Request::new(model, day("2026-01-01"), day("2027-01-01"))
+}
+
+/// Replica-hours (rounded) and risk minutes per strategy, summed over the deployments.
+fn totals(sim: &Simulation) -> Vec<(&'static str, f64, f64)> {
+    scalegen::report::simulate::report::totals(sim)
         .iter()
         .map(|(s, t)| {
             (
@@ -511,9 +506,48 @@ fn default_config_totals_match_the_independent_model() {
                 t.risk_steps as f64 / 4.0,
             )
         })
-        .collect();
+        .collect()
+}
+
+/// The default configuration as issue 9 measured it, rebuilt from today's: flat traffic,
+/// no lead, Spargel's `DE = 1.4` on top of `DE-BW = 3.0`, AT's Christmas query floor 2.
+fn issue_9_model() -> Model {
+    let mut model = support::default_model();
+    model.traffic = TrafficSettings::default();
+    model.app.prescale_lead = 0;
+    for e in &mut model.entries {
+        e.floor_lead = 0;
+        if e.id == "spargel" {
+            e.load.insert(
+                0,
+                LoadFactor {
+                    territory: "DE".into(),
+                    region: None,
+                    factor: 1.4,
+                },
+            );
+        }
+        if e.id == "weihnachten" {
+            let at = e
+                .floors
+                .iter_mut()
+                .find(|f| f.territory == "AT" && f.workload == "queries")
+                .unwrap();
+            at.replicas = 2;
+        }
+    }
+    model
+}
+
+/// The totals an independent implementation of §8 gave for the default configuration
+/// of issue 9 over 2026: replica-hours and risk minutes per strategy.
+#[test]
+fn issue_9_totals_match_the_independent_model() {
+    let model = issue_9_model();
+    let schedule = scalegen::schedule::compile::compile(&model);
+    let sim = simulate(&model, &schedule, &year(&model));
     assert_eq!(
-        got,
+        totals(&sim),
         [
             ("static", 192_720.0, 0.0),
             ("reactive", 77_879.0, 1_792.5),
@@ -528,7 +562,98 @@ fn default_config_totals_match_the_independent_model() {
         .find(|d| d.name == "freshplan-api-queries-ch")
         .unwrap();
     let xmas = ch.entries.iter().find(|e| e.id == "weihnachten").unwrap();
-    assert_eq!((xmas.floor, xmas.needed_floor), (Some(3), 4));
+    assert_eq!(
+        (xmas.floor, xmas.needed_floor, xmas.suggested_floor),
+        (Some(3), 4, Some(4))
+    );
+}
+
+/// Today's default configuration (B2B profile, 5-minute lead): scheduled is never at
+/// risk where ideal is not, the totals of the README, and the floors simulate suggests.
+#[test]
+fn default_config_totals_and_suggestions() {
+    let (model, schedule) = default_model();
+    let sim = simulate(&model, &schedule, &year(&model));
+    assert_eq!(
+        totals(&sim),
+        [
+            ("static", 192_720.0, 0.0),
+            ("reactive", 69_931.0, 1_060.25),
+            ("scheduled", 79_571.0, 0.0),
+            ("ideal", 70_447.0, 0.0),
+        ]
+    );
+    for d in &sim.deployments {
+        if d.strategy(Strategy::Ideal).risk_steps == 0 {
+            assert_eq!(d.strategy(Strategy::Scheduled).risk_steps, 0, "{}", d.name);
+        }
+    }
+    let suggestion = |name: &str, id: &str| {
+        let d = sim.deployments.iter().find(|d| d.name == name).unwrap();
+        let e = d.entries.iter().find(|e| e.id == id).unwrap();
+        (e.floor, e.carrying_floor, e.suggested_floor)
+    };
+    // With the profile the HPA reaches 4 before the 09:00 peak: 3 suffice, 4 carry it alone.
+    assert_eq!(
+        suggestion("freshplan-api-queries-ch", "weihnachten"),
+        (Some(3), Some(4), Some(3))
+    );
+    // The seed's Oktoberfest floors for DE are above what its load needs.
+    assert_eq!(
+        suggestion("freshplan-api-queries-de", "oktoberfest"),
+        (Some(6), Some(4), Some(4))
+    );
+    assert_eq!(
+        suggestion("freshplan-api-commands-de", "oktoberfest"),
+        (Some(4), Some(2), Some(2))
+    );
+    // Spargel lifts DE to 1.4 only (BW +200 %): min carries it.
+    assert_eq!(
+        suggestion("freshplan-api-queries-de", "spargel"),
+        (Some(4), None, None)
+    );
+}
+
+/// Issue 9's acceptance with simulate's own suggestions applied to the default
+/// configuration (lead time included): scheduled is at risk nowhere ideal is not, at no
+/// more than 1.1 × ideal's replica-hours, per deployment and in total.
+#[test]
+fn with_the_suggested_floors_scheduled_is_safe_within_a_tenth_of_ideal() {
+    let (mut model, schedule) = default_model();
+    let sim = simulate(&model, &schedule, &year(&model));
+    for d in &sim.deployments {
+        for e in d.entries.iter().filter(|e| e.windows > 0) {
+            let floors = &mut model.entries[e.index].floors;
+            floors.retain(|f| !(f.territory == d.territory && f.workload == d.workload));
+            if let Some(replicas) = e.suggested_floor {
+                floors.push(Floor {
+                    territory: d.territory.clone(),
+                    workload: d.workload.clone(),
+                    replicas,
+                });
+            }
+        }
+    }
+    let schedule = scalegen::schedule::compile::compile(&model);
+    let sim = simulate(&model, &schedule, &year(&model));
+    let (mut sched, mut ideal) = (0, 0);
+    for d in &sim.deployments {
+        let (s, i) = (
+            d.strategy(Strategy::Scheduled),
+            d.strategy(Strategy::Ideal),
+        );
+        assert_eq!(i.risk_steps, 0, "{}", d.name);
+        assert_eq!(s.risk_steps, 0, "{}", d.name);
+        assert!(
+            s.replica_steps as f64 <= 1.1 * i.replica_steps as f64,
+            "{}: {} vs {}",
+            d.name,
+            s.replica_steps,
+            i.replica_steps
+        );
+        (sched, ideal) = (sched + s.replica_steps, ideal + i.replica_steps);
+    }
+    assert!(sched as f64 <= 1.1 * ideal as f64, "{sched} vs {ideal}");
 }
 
 fn scalegen(args: &[&str]) -> Output {
@@ -585,7 +710,7 @@ fn json_has_the_spec_keys_and_csv_one_row_per_deployment_and_strategy() {
             }
         }
     }
-    assert_eq!(v["total"]["reactive"]["risk_minutes"], 1792.5);
+    assert_eq!(v["total"]["reactive"]["risk_minutes"], 1060.25);
     assert_eq!(v["total"]["static"]["replica_hours"], 192_720.0);
 
     let o = scalegen(&[&YEAR[..], &["--format", "csv", "--territory", "de"]].concat());

@@ -73,7 +73,7 @@ fn unknown_key_suggests_the_close_name() {
         "timezone = \"Europe/Zurich\"",
         "timezon = \"Europe/Zurich\"",
     );
-    assert_diag(&out, "unknown key `timezon`", "territories.toml:37");
+    assert_diag(&out, "unknown key `timezon`", "territories.toml:38");
     assert!(out.contains("did you mean `timezone`?"), "{out}");
     assert!(
         !out.contains("missing required key `timezone`"),
@@ -96,7 +96,7 @@ fn territory_code_must_be_two_upper_case_letters() {
     assert_diag(
         &out,
         "territory codes must be two upper-case letters",
-        "territories.toml:42",
+        "territories.toml:43",
     );
 }
 
@@ -106,7 +106,7 @@ fn unknown_timezone_suggests_iana_name() {
     assert_diag(
         &out,
         "unknown timezone `Europe/Viena`",
-        "territories.toml:44",
+        "territories.toml:45",
     );
     assert!(out.contains("did you mean `Europe/Vienna`?"), "{out}");
 }
@@ -114,7 +114,7 @@ fn unknown_timezone_suggests_iana_name() {
 #[test]
 fn fixed_offset_is_not_a_timezone() {
     let out = territories_with("Europe/Vienna", "UTC+01:00");
-    assert_diag(&out, "unknown timezone `UTC+01:00`", "territories.toml:44");
+    assert_diag(&out, "unknown timezone `UTC+01:00`", "territories.toml:45");
 }
 
 #[test]
@@ -123,7 +123,7 @@ fn timezone_is_case_sensitive() {
     assert_diag(
         &out,
         "unknown timezone `europe/vienna`",
-        "territories.toml:44",
+        "territories.toml:45",
     );
 }
 
@@ -143,7 +143,7 @@ fn territory_must_define_every_workload() {
     assert_diag(
         &out,
         "territory AT does not define workload `commands`",
-        "territories.toml:42",
+        "territories.toml:43",
     );
 }
 
@@ -156,7 +156,7 @@ fn min_must_not_exceed_max() {
     assert_diag(
         &out,
         "AT.queries: min (5) exceeds max (3)",
-        "territories.toml:46",
+        "territories.toml:47",
     );
 }
 
@@ -169,7 +169,7 @@ fn min_must_be_at_least_one() {
     assert_diag(
         &out,
         "`min` must be between 1 and 1000, found 0",
-        "territories.toml:46",
+        "territories.toml:47",
     );
 }
 
@@ -182,7 +182,7 @@ fn max_is_at_most_1000() {
     assert_diag(
         &out,
         "`max` must be between 1 and 1000, found 1001",
-        "territories.toml:46",
+        "territories.toml:47",
     );
 }
 
@@ -192,7 +192,7 @@ fn rps_per_replica_must_be_positive() {
     assert_diag(
         &out,
         "rps_per_replica must be greater than 0",
-        "territories.toml:46",
+        "territories.toml:47",
     );
 }
 
@@ -202,7 +202,7 @@ fn baseline_rps_must_not_be_negative() {
     assert_diag(
         &out,
         "baseline_rps must be 0 or more",
-        "territories.toml:46",
+        "territories.toml:47",
     );
 }
 
@@ -215,7 +215,7 @@ fn region_shares_must_sum_to_at_most_one() {
     assert_diag(
         &out,
         "region shares add up to 1.25, more than 1",
-        "territories.toml:31",
+        "territories.toml:32",
     );
 }
 
@@ -225,14 +225,14 @@ fn region_share_in_unit_interval() {
     assert_diag(
         &out,
         "region share of `BY` must be in (0, 1]",
-        "territories.toml:31",
+        "territories.toml:32",
     );
 }
 
 #[test]
 fn region_code_format() {
     let out = territories_with("BY = 0.25", "bayern = 0.25");
-    assert_diag(&out, "region codes must match", "territories.toml:31");
+    assert_diag(&out, "region codes must match", "territories.toml:32");
 }
 
 #[test]
@@ -259,7 +259,7 @@ fn namespace_must_be_dns_1123() {
 fn generated_names_fit_63_characters() {
     let long = "a".repeat(52);
     let out = territories_with("name = \"freshplan-api\"", &format!("name = \"{long}\""));
-    assert_diag(&out, "is longer than 63 characters", "territories.toml:28");
+    assert_diag(&out, "is longer than 63 characters", "territories.toml:29");
 }
 
 #[test]
@@ -317,16 +317,16 @@ fn port_range() {
     assert_diag(
         &out,
         "`port` must be between 1 and 65535",
-        "territories.toml:16",
+        "territories.toml:17",
     );
 }
 
 #[test]
 fn scale_down_window_is_a_duration_of_at_most_an_hour() {
     let out = territories_with("scale_down_window = \"5m\"", "scale_down_window = \"2h\"");
-    assert_diag(&out, "more than the HPA limit of 1h", "territories.toml:17");
+    assert_diag(&out, "more than the HPA limit of 1h", "territories.toml:18");
     let out = territories_with("scale_down_window = \"5m\"", "scale_down_window = \"1.5m\"");
-    assert_diag(&out, "is not a Prometheus duration", "territories.toml:17");
+    assert_diag(&out, "is not a Prometheus duration", "territories.toml:18");
 }
 
 #[test]
@@ -335,31 +335,31 @@ fn resource_quantities() {
     assert_diag(
         &out,
         "not a Kubernetes resource quantity",
-        "territories.toml:18",
+        "territories.toml:19",
     );
     let out = territories_with("memory = \"512Mi\"", "memory = \"4Gi\"");
     assert_diag(
         &out,
         "requests.memory (4Gi) exceeds limits.memory (1Gi)",
-        "territories.toml:19",
+        "territories.toml:20",
     );
 }
 
 #[test]
 fn workload_names_are_lower_case() {
     let out = territories_with("[workloads.queries]", "[workloads.Queries]");
-    assert_diag(&out, "workload names must match", "territories.toml:14");
+    assert_diag(&out, "workload names must match", "territories.toml:15");
 }
 
 #[test]
 fn event_types_and_channel() {
     let out = territories_with("\"sample.delivered\"", "\"SampleDelivered\"");
-    assert_diag(&out, "event types must match", "territories.toml:51");
+    assert_diag(&out, "event types must match", "territories.toml:52");
     let out = territories_with(
         "channel = \"freshplan_events\"",
         "channel = \"freshplan-events\"",
     );
-    assert_diag(&out, "`events.channel` must match", "territories.toml:50");
+    assert_diag(&out, "`events.channel` must match", "territories.toml:51");
     let out = territories_with(
         "critical = [\"credit.checked\"]",
         "critical = [\"credit.check\"]",
@@ -367,7 +367,7 @@ fn event_types_and_channel() {
     assert_diag(
         &out,
         "critical event type `credit.check` is not in `events.types`",
-        "territories.toml:52",
+        "territories.toml:53",
     );
     assert!(out.contains("did you mean `credit.checked`?"), "{out}");
 }
@@ -378,7 +378,7 @@ fn empty_event_types() {
         "types = [\"lead.status.changed\", \"sample.delivered\", \"credit.checked\"]\ncritical = [\"credit.checked\"]",
         "types = []",
     );
-    assert_diag(&out, "`events.types` is empty", "territories.toml:51");
+    assert_diag(&out, "`events.types` is empty", "territories.toml:52");
 }
 
 #[test]
@@ -387,10 +387,10 @@ fn journal_threshold_below_critical_with_note() {
     assert_diag(
         &out,
         "`critical_threshold` (0.6) must be greater than `journal_threshold` (0.7)",
-        "territories.toml:54",
+        "territories.toml:55",
     );
     assert!(
-        out.contains("territories.toml:53"),
+        out.contains("territories.toml:54"),
         "note points at the first place: {out}"
     );
 }
@@ -404,24 +404,24 @@ fn alert_thresholds() {
     assert_diag(
         &out,
         "`notify_queue_critical` (0.5) must be greater than `notify_queue_warning` (0.7)",
-        "territories.toml:59",
+        "territories.toml:60",
     );
     let out = territories_with("prescale_idle_ratio = 0.2", "prescale_idle_ratio = 1.2");
     assert_diag(
         &out,
         "`prescale_idle_ratio` must be between 0 and 1",
-        "territories.toml:61",
+        "territories.toml:62",
     );
     let out = territories_with(
         "prescale_idle_for = \"30m\"",
         "prescale_idle_for = \"-30m\"",
     );
-    assert_diag(&out, "is not a Prometheus duration", "territories.toml:62");
+    assert_diag(&out, "is not a Prometheus duration", "territories.toml:63");
     let out = territories_with("outbox_lag_seconds = 60", "outbox_lag_seconds = 0");
     assert_diag(
         &out,
         "`outbox_lag_seconds` must be at least 1",
-        "territories.toml:60",
+        "territories.toml:61",
     );
 }
 
@@ -431,13 +431,13 @@ fn display_names_reject_control_and_invisible_characters() {
     assert_diag(
         &out,
         "territory name contains the invisible or control character U+202E",
-        "territories.toml:36",
+        "territories.toml:37",
     );
     let out = territories_with("name = \"Schweiz\"", "name = \"\"");
     assert_diag(
         &out,
         "territory name must have 1 to 200 characters",
-        "territories.toml:36",
+        "territories.toml:37",
     );
 }
 
@@ -447,14 +447,14 @@ fn wrong_value_type_is_located() {
     assert_diag(
         &out,
         "invalid type: string \"300\", expected i64",
-        "territories.toml:15",
+        "territories.toml:16",
     );
 }
 
 #[test]
 fn toml_syntax_error_is_located() {
     let out = territories_with("p95_ms = 300", "p95_ms = = 300");
-    assert_diag(&out, "error:", "territories.toml:15");
+    assert_diag(&out, "error:", "territories.toml:16");
 }
 
 #[test]
@@ -725,8 +725,8 @@ fn errors_in_several_files_are_all_reported() {
         4,
         "3 errors + summary:\n{out}"
     );
-    assert!(out.contains("--> territories.toml:37:1"), "{out}");
-    assert!(out.contains("--> territories.toml:44:12"), "{out}");
+    assert!(out.contains("--> territories.toml:38:1"), "{out}");
+    assert!(out.contains("--> territories.toml:45:12"), "{out}");
     assert!(out.contains("--> calendars/x.toml:7:24"), "{out}");
     assert!(out.contains("invalid configuration (3 errors)"), "{out}");
 }
