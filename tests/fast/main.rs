@@ -15,5 +15,6 @@ mod manifests;
 mod robustness;
 mod runbook;
 mod simulate;
+mod simulate_reference;
 mod snapshots;
 mod validation;

@@ -345,7 +345,9 @@ load = { XA = 4.0 }
     );
 }
 
-fn with_loads(seed: u64) -> (String, Vec<(String, String)>) {
+/// A random calendar (`random_calendar`, leads included) with `baseline_rps` on every
+/// deployment, loads on most entries and, for half the seeds, a random `[traffic]`.
+pub(crate) fn with_loads(seed: u64) -> (String, Vec<(String, String)>) {
     let (territories, mut calendars) = random_calendar::generate(seed);
     let mut r = random_calendar::Rng::new(seed ^ 0x5eed);
     let baseline = |r: &mut random_calendar::Rng| f64::from(r.range(1, 600)) / 10.0;
@@ -378,7 +380,32 @@ fn with_loads(seed: u64) -> (String, Vec<(String, String)>) {
         }
     }
     calendars[0].1 = cal;
-    (territories, calendars)
+    let traffic = if r.chance(50) {
+        random_traffic(&mut r)
+    } else {
+        String::new()
+    };
+    (format!("{territories}\n{traffic}"), calendars)
+}
+
+/// A random `[traffic]` table: hourly profiles (zeros included), startup, saturation and
+/// metric delay from their ranges' edges and middles.
+fn random_traffic(r: &mut random_calendar::Rng) -> String {
+    let profile = |r: &mut random_calendar::Rng| {
+        let hours: Vec<String> = (0..24)
+            .map(|_| format!("{}", f64::from(r.range(0, 30)) / 10.0))
+            .collect();
+        hours.join(", ")
+    };
+    let weekday = profile(r);
+    let weekend = profile(r);
+    let startup = r.pick(&[0, 7, 15, 45, 50, 60, 90, 300]);
+    let saturation = r.pick(&["1.0", "1.25", "1.5", "2.37"]);
+    let delay = r.pick(&[0, 15, 30, 60, 120]);
+    format!(
+        "[traffic]\nprofile_weekday = [{weekday}]\nprofile_weekend = [{weekend}]\n\
+         startup_seconds = {startup}\nsaturation = {saturation}\nmetric_delay_seconds = {delay}\n"
+    )
 }
 
 fn random_sim(seed: u64) -> Option<(Simulation, String)> {
@@ -638,10 +665,7 @@ fn with_the_suggested_floors_scheduled_is_safe_within_a_tenth_of_ideal() {
     let sim = simulate(&model, &schedule, &year(&model));
     let (mut sched, mut ideal) = (0, 0);
     for d in &sim.deployments {
-        let (s, i) = (
-            d.strategy(Strategy::Scheduled),
-            d.strategy(Strategy::Ideal),
-        );
+        let (s, i) = (d.strategy(Strategy::Scheduled), d.strategy(Strategy::Ideal));
         assert_eq!(i.risk_steps, 0, "{}", d.name);
         assert_eq!(s.risk_steps, 0, "{}", d.name);
         assert!(
