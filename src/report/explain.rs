@@ -589,6 +589,33 @@ mod tests {
         assert_eq!(r.next_start.unwrap().name, "season-low-1");
     }
 
+    #[test]
+    fn a_floor_open_ahead_of_its_hours_says_it_is_the_lead() {
+        let model = crate::config::validate::model_from_strs(
+            crate::config::example::TERRITORIES,
+            crate::config::example::CALENDARS,
+        )
+        .unwrap();
+        let schedule = crate::schedule::compile::compile(&model);
+        let report = |at: &str| {
+            let r = explain(&model, &schedule, at, Some("DE"), Some("queries")).unwrap();
+            (r.deployments[0].floor, text(&r))
+        };
+        let (floor, t) = report("2026-09-14T07:57");
+        assert_eq!(floor, 6);
+        assert!(
+            t.contains(
+                "open ahead of its hours by the prescale_lead of 5 min: floor since \
+                 2026-09-14 07:55 +02:00, traffic expected from 2026-09-14 08:00 +02:00"
+            ),
+            "{t}"
+        );
+        let (floor, t) = report("2026-09-14T08:01");
+        assert_eq!(floor, 6);
+        assert!(!t.contains("ahead of its hours"), "{t}");
+        assert_eq!(report("2026-09-14T07:54").0, 2);
+    }
+
     pub(crate) fn empty_model() -> Model {
         crate::config::validate::model_from_strs(include_str!("../../territories.toml"), &[])
             .expect("default territories are valid")

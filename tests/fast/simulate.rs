@@ -263,6 +263,79 @@ fn the_tolerance_gap_keeps_ten_replicas_under_a_floor_of_eleven() {
     assert_eq!(eleven.scheduled_windows, 0);
 }
 
+/// `[app] scale_up_tolerance = 0.0` is rendered into the ScaledObject and simulate reads
+/// it from there: the floor of 11 is reached from 10 at once.
+#[test]
+fn a_rendered_scale_up_tolerance_of_zero_makes_floors_exact() {
+    let territories = TERRITORIES.replacen(
+        "runbook_url = \"https://example.com/rb\"",
+        "runbook_url = \"https://example.com/rb\"\nscale_up_tolerance = 0.0",
+        1,
+    );
+    let d = one_day(&model_of(&territories, CALENDAR), "XC", "2026-08-01");
+    assert_eq!((d.tolerance.up, d.tolerance.down), (0, 100));
+    let s = replicas(&d, Strategy::Scheduled);
+    assert_eq!(s[at("07:59:45")], 10);
+    assert_eq!(s[at("08:00:00")], 11);
+}
+
+/// With a lead of 2 minutes (SPEC §2.2) the floor of 6 opens at 07:58; its replicas are
+/// ready at 07:59, before the traffic triples at 08:00 (F still starts at hours.start):
+/// no risk where the window opening at 08:00 had 4 steps.
+#[test]
+fn a_lead_readies_the_floor_before_the_traffic() {
+    let calendar = CALENDAR.replacen(
+        "hours = \"08:00-20:00\"",
+        "hours = \"08:00-20:00\"\nlead = \"2m\"",
+        1,
+    );
+    let d = one_day(&model_of(TERRITORIES, &calendar), "XA", "2026-06-01");
+    let s = replicas(&d, Strategy::Scheduled);
+    assert_eq!(s[at("07:57:45")], 2);
+    assert_eq!(s[at("07:58:00")], 6);
+    assert_eq!(ready(&d, Strategy::Scheduled)[at("07:59:00")], 6);
+    assert_eq!(d.strategy(Strategy::Scheduled).risk_steps, 0);
+    let trace = d.day.as_ref().unwrap();
+    assert_eq!(
+        trace.demand[at("07:59:45")],
+        100_000,
+        "the load starts at 08:00"
+    );
+    assert_eq!(trace.demand[at("08:00:00")], 300_000);
+    let rush = d.entries.iter().find(|e| e.id == "rush").unwrap();
+    assert_eq!((rush.lead_minutes, rush.scheduled_windows), (2, 0));
+    // Reactive is the same as without a lead: 11 steps at risk.
+    assert_eq!(d.strategy(Strategy::Reactive).risk_steps, 11);
+}
+
+/// A `[traffic]` profile scales baseline_rps per local hour, weekdays and weekends apart.
+#[test]
+fn profiles_scale_the_baseline_per_local_hour() {
+    let weekday: Vec<String> = (0..24)
+        .map(|h| format!("{}", f64::from(h) / 10.0))
+        .collect();
+    let territories = format!(
+        "{TERRITORIES}\n[traffic]\nprofile_weekday = [{}]\nprofile_weekend = [{}]\n",
+        weekday.join(", "),
+        vec!["0.5"; 24].join(", ")
+    );
+    let model = model_of(&territories, CALENDAR);
+    // 2026-01-09 is a Friday, 2026-01-10 a Saturday; XA has 100 rps at factor 1.0.
+    let friday = one_day(&model, "XA", "2026-01-09");
+    let demand = &friday.day.as_ref().unwrap().demand;
+    assert_eq!(demand[at("00:59:45")], 0);
+    assert_eq!(demand[at("13:00:00")], 130_000);
+    assert_eq!(demand[at("23:30:00")], 230_000);
+    let saturday = one_day(&model, "XA", "2026-01-10");
+    assert!(saturday
+        .day
+        .as_ref()
+        .unwrap()
+        .demand
+        .iter()
+        .all(|&d| d == 50_000));
+}
+
 /// `--scale` multiplies every demand: 5 × 100 rps = 500 rps needs 10 replicas.
 #[test]
 fn scale_multiplies_demand() {

@@ -743,3 +743,268 @@ fn days_with_hours_ending_at_midnight_on_part_of_the_year_is_rejected() {
         "calendars/x.toml:7",
     );
 }
+
+/// The 1-based line of the first occurrence of `needle` in `text`.
+fn line_of(text: &str, needle: &str) -> usize {
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not found"));
+    text[..at].matches('\n').count() + 1
+}
+
+/// The default territories with the default `[traffic]` table replaced by `table`.
+fn traffic_with(table: &str) -> (String, String) {
+    let start = TERRITORIES
+        .find("\n[traffic]\n")
+        .expect("the default has [traffic]")
+        + 1;
+    let text = format!("{}{table}\n", &TERRITORIES[..start]);
+    let out = match model_from_strs(&text, CALENDARS) {
+        Ok(_) => panic!("expected an error for [traffic]:\n{table}"),
+        Err(e) => e.render(),
+    };
+    (text, out)
+}
+
+#[test]
+fn traffic_profiles_have_24_numbers_of_at_least_0() {
+    let (text, out) = traffic_with("[traffic]\nprofile_weekday = [1.0, 0.5]");
+    let line = line_of(&text, "profile_weekday");
+    assert_diag(
+        &out,
+        "`traffic.profile_weekday` must have 24 numbers (one per local hour 0–23), found 2",
+        &format!("territories.toml:{line}"),
+    );
+    let hours = vec!["1"; 23].join(", ");
+    let (text, out) = traffic_with(&format!("[traffic]\nprofile_weekend = [{hours}, -0.5]"));
+    assert_diag(
+        &out,
+        "`traffic.profile_weekend` hour 23 must be a number ≥ 0, found -0.5",
+        &format!("territories.toml:{}", line_of(&text, "profile_weekend")),
+    );
+}
+
+#[test]
+fn traffic_numbers_stay_in_their_ranges() {
+    for (table, message) in [
+        (
+            "startup_seconds = 3601",
+            "`traffic.startup_seconds` must be between 0 and 3600",
+        ),
+        (
+            "saturation = 0.9",
+            "`traffic.saturation` must be between 1 and 10",
+        ),
+        (
+            "metric_delay_seconds = 20",
+            "must be a multiple of 15, found 20",
+        ),
+        ("metric_delay_seconds = 615", "between 0 and 600"),
+    ] {
+        let (text, out) = traffic_with(&format!("[traffic]\n{table}"));
+        let key = table.split(' ').next().unwrap();
+        assert_diag(
+            &out,
+            message,
+            &format!("territories.toml:{}", line_of(&text, key)),
+        );
+    }
+}
+
+#[test]
+fn unknown_traffic_keys_suggest_the_close_one() {
+    let (text, out) = traffic_with("[traffic]\nprofile_weekdays = []");
+    assert_diag(
+        &out,
+        "unknown key `profile_weekdays`",
+        &format!("territories.toml:{}", line_of(&text, "profile_weekdays")),
+    );
+    assert!(out.contains("did you mean `profile_weekday`?"), "{out}");
+}
+
+#[test]
+fn traffic_defaults_and_a_saturation_with_more_than_two_decimals() {
+    let start = TERRITORIES.find("\n[traffic]\n").unwrap() + 1;
+    let model = model_from_strs(&TERRITORIES[..start], CALENDARS).unwrap();
+    assert_eq!(model.traffic, Default::default());
+    assert!(model.traffic.is_flat());
+    let text = format!("{}[traffic]\nsaturation = 1.257\n", &TERRITORIES[..start]);
+    let loaded = scalegen::config::validate::validate_sources(
+        &sources(&text, CALENDARS),
+        Default::default(),
+    )
+    .unwrap();
+    assert_eq!(loaded.model.traffic.saturation_percent(), 126);
+    let warning = &loaded.warnings[0];
+    assert!(
+        warning
+            .message
+            .contains("more than two decimals; simulate uses 1.26"),
+        "{warning:?}"
+    );
+}
+
+/// In-memory sources of a territories file and calendars.
+fn sources(territories: &str, calendars: &[(&str, &str)]) -> scalegen::config::load::Sources {
+    use scalegen::config::load::{SourceFile, Sources};
+    Sources {
+        territories: SourceFile {
+            name: "territories.toml".into(),
+            text: territories.into(),
+        },
+        calendars: calendars
+            .iter()
+            .map(|(n, t)| SourceFile {
+                name: format!("calendars/{n}"),
+                text: (*t).into(),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn prescale_lead_is_whole_minutes_up_to_two_hours() {
+    for (value, message) in [
+        (
+            "\"90s\"",
+            "`app.prescale_lead` must be whole minutes, found `90s`",
+        ),
+        ("\"2h1m\"", "`app.prescale_lead` is 2h1m, more than 2h"),
+        (
+            "\"-5m\"",
+            "`app.prescale_lead` is not a Prometheus duration",
+        ),
+    ] {
+        let out = territories_with(
+            "prescale_lead = \"5m\"",
+            &format!("prescale_lead = {value}"),
+        );
+        assert_diag(&out, message, "territories.toml:13");
+    }
+}
+
+#[test]
+fn an_entry_lead_must_fit_its_hours() {
+    let cases = [
+        ("08:00-20:00", "90s", "`lead` must be whole minutes"),
+        ("08:00-20:00", "3h", "`lead` is 3h, more than 2h"),
+        (
+            "00:00-24:00",
+            "5m",
+            "whole-day entries (`00:00-24:00`) take no `lead`",
+        ),
+        (
+            "00:30-06:00",
+            "45m",
+            "`lead` 45m would open the floors of `00:30-06:00` before 00:00",
+        ),
+        (
+            "08:00-07:30",
+            "1h",
+            "would make the windows of `08:00-07:30` a day or longer",
+        ),
+    ];
+    for (hours, lead, message) in cases {
+        let out = season_with(
+            "hours = \"08:00-20:00\"",
+            &format!("hours = \"{hours}\"\nlead = \"{lead}\""),
+        );
+        assert_diag(&out, message, "calendars/x.toml:7");
+    }
+}
+
+#[test]
+fn leads_apply_where_they_fit() {
+    let season = |hours: &str, lead: &str| {
+        SEASON.replacen(
+            "hours = \"08:00-20:00\"",
+            &format!("hours = \"{hours}\"{lead}"),
+            1,
+        )
+    };
+    let calendar = [
+        season("08:00-20:00", ""),
+        season("00:02-06:00", "").replace("id = \"s\"", "id = \"early\""),
+        season("00:00-24:00", "").replace("id = \"s\"", "id = \"whole\""),
+        season("09:00-17:00", "\nlead = \"1h30m\"").replace("id = \"s\"", "id = \"own\""),
+        season("01:00-24:00", "\nlead = \"1h\"").replace("id = \"s\"", "id = \"day\""),
+        season("08:00-07:56", "").replace("id = \"s\"", "id = \"long\""),
+    ]
+    .concat();
+    let model = model_from_strs(TERRITORIES, &[("x.toml", &calendar)]).unwrap();
+    let lead = |id: &str| {
+        let e = model.entries.iter().find(|e| e.id == id).unwrap();
+        (e.lead, e.floor_lead, e.floor_hours().to_string())
+    };
+    // The default's app-wide lead is 5 minutes.
+    assert_eq!(lead("s"), (None, 5, "07:55-20:00".into()));
+    assert_eq!(
+        lead("early"),
+        (None, 0, "00:02-06:00".into()),
+        "before 00:00"
+    );
+    assert_eq!(lead("whole"), (None, 0, "00:00-24:00".into()), "whole days");
+    assert_eq!(lead("own"), (Some(90), 90, "07:30-17:00".into()));
+    assert_eq!(
+        lead("day"),
+        (Some(60), 60, "00:00-24:00".into()),
+        "becomes whole days"
+    );
+    assert_eq!(
+        lead("long"),
+        (None, 0, "08:00-07:56".into()),
+        "a day or longer"
+    );
+}
+
+#[test]
+fn scale_up_tolerance_is_a_fraction_with_three_decimals() {
+    for value in ["1.0", "-0.1", "0.0005"] {
+        let out = territories_with(
+            "prescale_lead = \"5m\"",
+            &format!("prescale_lead = \"5m\"\nscale_up_tolerance = {value}"),
+        );
+        assert_diag(
+            &out,
+            "`app.scale_up_tolerance` must be a fraction in [0, 1) with at most three decimals",
+            "territories.toml:14",
+        );
+    }
+}
+
+#[test]
+fn floors_the_hpa_tolerance_holds_back_are_warned_about() {
+    let territories = TERRITORIES.replace(
+        "queries = { min = 2, max = 6, rps_per_replica = 80, baseline_rps = 120 }",
+        "queries = { min = 2, max = 30, rps_per_replica = 80, baseline_rps = 120 }",
+    );
+    let calendar = SEASON.replace("queries = 4", "queries = 12");
+    let warnings = |territories: &str| {
+        let s = sources(territories, &[("x.toml", &calendar)]);
+        scalegen::config::validate::validate_sources(&s, Default::default())
+            .unwrap()
+            .warnings
+            .into_iter()
+            .map(|w| w.message)
+            .collect::<Vec<_>>()
+    };
+    let w = warnings(&territories);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("floor for DE.queries (12) is never reached from 11 running replicas"),
+        "{w:?}"
+    );
+    let exact = territories.replacen(
+        "prescale_lead = \"5m\"",
+        "prescale_lead = \"5m\"\nscale_up_tolerance = 0.0",
+        1,
+    );
+    assert!(warnings(&exact).is_empty());
+    let loose = territories.replacen(
+        "prescale_lead = \"5m\"",
+        "prescale_lead = \"5m\"\nscale_up_tolerance = 0.25",
+        1,
+    );
+    let w = warnings(&loose);
+    assert!(w[0].contains("from 10 to 11 running replicas"), "{w:?}");
+}
