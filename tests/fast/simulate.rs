@@ -532,6 +532,13 @@ fn invariants_on_random_calendars() {
             for e in &d.entries {
                 assert!(e.scheduled_startup <= e.scheduled_first_hour, "{case}");
                 assert!(e.scheduled_first_hour <= e.scheduled_windows, "{case}");
+                // A floor simulate suggests never exceeds the one that carries the peak
+                // alone, and none is suggested where min carries the peak.
+                match (e.suggested_floor, e.carrying_floor) {
+                    (Some(s), Some(c)) => assert!(s <= c && s > d.min, "{case}"),
+                    (Some(_), None) => panic!("{case}: a floor where min carries the peak"),
+                    _ => {}
+                }
             }
         }
     }
@@ -953,4 +960,29 @@ fn a_deployment_without_baseline_rps_is_named() {
     // Filtered out, it does not matter.
     let o = run(&["--territory", "XA"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// The README quotes `simulate` verbatim: the whole 1× report, and every line shown of
+/// the `--scale 5` report.
+#[test]
+fn the_readme_quotes_the_real_output() {
+    let readme = fs_err::read_to_string(support::root().join("README.md")).unwrap();
+    let block = |command: &str| {
+        let start = readme
+            .find(&format!("$ {command}\n"))
+            .unwrap_or_else(|| panic!("README shows no `{command}`"));
+        let body = &readme[start + command.len() + 3..];
+        body[..body.find("```").unwrap()].to_string()
+    };
+    let year = YEAR.join(" ");
+    let o = scalegen(&YEAR);
+    assert_eq!(block(&format!("scalegen {year}")), stdout(&o));
+    let o = scalegen(&[&YEAR[..], &["--scale", "5"]].concat());
+    let out = stdout(&o);
+    for line in block(&format!("scalegen {year} --scale 5")).lines() {
+        assert!(
+            line == "…" || out.lines().any(|l| l == line),
+            "not in the output: {line}"
+        );
+    }
 }

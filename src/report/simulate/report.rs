@@ -299,7 +299,8 @@ fn floor_text(e: &EntryResult, max: u32) -> String {
         Some(f) if f > max => format!("{f} > max"),
         Some(f) => f.to_string(),
     };
-    format!("{configured} → {suggested}")
+    let lead_short = if e.suggested_risk_steps > 0 { "*" } else { "" };
+    format!("{configured} → {suggested}{lead_short}")
 }
 
 fn entry_table(out: &mut String, sim: &Simulation) {
@@ -316,6 +317,7 @@ fn entry_table(out: &mut String, sim: &Simulation) {
          s, while the\n              floor's new replicas start (a lead of at least that long \
          removes them)"
     );
+    let mut lead_short = false;
     for e in entry_ids(sim) {
         let rows: Vec<(&DeploymentResult, &EntryResult)> = sim
             .deployments
@@ -329,6 +331,9 @@ fn entry_table(out: &mut String, sim: &Simulation) {
             0 => String::new(),
             m => format!(", floors open {m} min ahead of its hours"),
         };
+        if rows.iter().any(|(_, x)| x.suggested_risk_steps > 0) {
+            lead_short = true;
+        }
         let _ = writeln!(
             out,
             "\n{} `{}` ({}): {} window(s) in range{lead}",
@@ -365,6 +370,14 @@ fn entry_table(out: &mut String, sim: &Simulation) {
                 )
             );
         }
+    }
+    if lead_short {
+        let _ = writeln!(
+            out,
+            "\n* even the floor that carries the peak alone leaves risk at the windows' starts: \
+             its replicas are still\n  starting when the traffic arrives; open the floors \
+             earlier (`lead` or `[app] prescale_lead` of at least the startup time)"
+        );
     }
 }
 
@@ -417,6 +430,24 @@ fn suggestions(out: &mut String, sim: &Simulation) {
                 } else {
                     ""
                 }
+            ));
+        }
+    }
+    let everything = sim.request.territory.is_none() && sim.request.workload.is_none();
+    for id in entry_ids(sim).into_iter().filter(|_| everything) {
+        let rows = sim
+            .deployments
+            .iter()
+            .filter_map(|d| d.entries.iter().find(|e| e.id == id));
+        let (mut floored, mut suggested) = (false, false);
+        for e in rows {
+            floored |= e.floor.is_some();
+            suggested |= e.suggested_floor.is_some() || e.windows == 0;
+        }
+        if floored && !suggested {
+            lines.push(format!(
+                "  (`{id}` would be left without a floor, which validate rejects: keep its \
+                 smallest floor, or drop the entry and its load)"
             ));
         }
     }
@@ -557,6 +588,8 @@ struct JsonDeployment<'a> {
     baseline_rps: f64,
     peak_rps: f64,
     needed_max: u32,
+    hpa_tolerance_up: f64,
+    hpa_tolerance_down: f64,
     scheduled_vs: JsonVersus,
     entries: Vec<JsonEntry<'a>>,
 }
@@ -660,6 +693,8 @@ fn json_deployment(d: &DeploymentResult) -> JsonDeployment<'_> {
         baseline_rps: d.baseline_rps,
         peak_rps: d.peak_milli as f64 / 1000.0,
         needed_max: d.needed_max,
+        hpa_tolerance_up: d.tolerance.up as f64 / 1000.0,
+        hpa_tolerance_down: d.tolerance.down as f64 / 1000.0,
         scheduled_vs: JsonVersus {
             saving_vs_static_percent: v.saving_vs_static.map(|x| round(x, 2)),
             extra_vs_reactive_percent: v.extra_vs_reactive.map(|x| round(x, 2)),
