@@ -60,6 +60,21 @@ pub struct Behavior {
     pub down_tolerance: Option<u64>,
 }
 
+impl Default for Behavior {
+    /// Kubernetes' defaults: scale-up without stabilization, selectPolicy Max of +100 % or
+    /// +4 pods per 15 s; scale-down after a 300-second window; the cluster's tolerance.
+    fn default() -> Self {
+        Behavior {
+            up_window_seconds: 0,
+            up_select: Select::Max,
+            up_policies: vec![Policy::Percent(100), Policy::Pods(4)],
+            down_window_seconds: 300,
+            up_tolerance: None,
+            down_tolerance: None,
+        }
+    }
+}
+
 impl Behavior {
     /// The highest replica count a scale-up from `cur` may reach in one step.
     pub fn up_limit(&self, cur: u32) -> u32 {
@@ -408,14 +423,7 @@ mod tests {
     use super::*;
 
     fn behavior() -> Behavior {
-        Behavior {
-            up_window_seconds: 0,
-            up_select: Select::Max,
-            up_policies: vec![Policy::Percent(100), Policy::Pods(4)],
-            down_window_seconds: 300,
-            up_tolerance: None,
-            down_tolerance: None,
-        }
+        Behavior::default()
     }
 
     #[test]

@@ -133,18 +133,19 @@ fn behavior(b: Option<&Value>) -> Result<Behavior, String> {
         Some("Disabled") => Select::Disabled,
         Some(other) => return Err(format!("unknown scaleUp.selectPolicy `{other}`")),
     };
+    let k8s = Behavior::default();
     let up_policies = match up.get("policies").and_then(Value::as_sequence) {
-        None => vec![Policy::Percent(100), Policy::Pods(4)],
+        None => k8s.up_policies,
         Some(ps) => ps.iter().map(policy).collect::<Result<_, _>>()?,
     };
     check_unlimited_scale_down(down)?;
     Ok(Behavior {
         up_window_seconds: uint(up, &["stabilizationWindowSeconds"], "scaleUp window")?
-            .unwrap_or(0),
+            .unwrap_or(k8s.up_window_seconds),
         up_select,
         up_policies,
         down_window_seconds: uint(down, &["stabilizationWindowSeconds"], "scaleDown window")?
-            .unwrap_or(300),
+            .unwrap_or(k8s.down_window_seconds),
         up_tolerance: tolerance(up, "scaleUp")?,
         down_tolerance: tolerance(down, "scaleDown")?,
     })
@@ -299,16 +300,14 @@ spec:
     fn missing_behavior_takes_kubernetes_defaults() {
         let text = OBJECT.replace("  advanced:\n", "  unrelated:\n");
         let r = parse(&text).unwrap();
+        assert_eq!(r.behavior, Behavior::default());
         assert_eq!(
-            r.behavior,
-            Behavior {
-                up_window_seconds: 0,
-                up_select: Select::Max,
-                up_policies: vec![Policy::Percent(100), Policy::Pods(4)],
-                down_window_seconds: 300,
-                up_tolerance: None,
-                down_tolerance: None,
-            }
+            r.behavior.up_policies,
+            [Policy::Percent(100), Policy::Pods(4)]
+        );
+        assert_eq!(
+            (r.behavior.up_window_seconds, r.behavior.down_window_seconds),
+            (0, 300)
         );
     }
 

@@ -386,7 +386,7 @@ fn drive<P: Policy>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::simulate::controller::{Behavior, Policy as ScalePolicy, Select};
+    use crate::report::simulate::controller::Behavior;
 
     #[test]
     fn bit_ranges_count_and_set() {
@@ -411,14 +411,7 @@ mod tests {
             s: 125,
             startup_steps: 4,
             delay_steps: 2,
-            behavior: Behavior {
-                up_window_seconds: 0,
-                up_select: Select::Max,
-                up_policies: vec![ScalePolicy::Percent(100), ScalePolicy::Pods(4)],
-                down_window_seconds: 300,
-                up_tolerance: None,
-                down_tolerance: None,
-            },
+            behavior: Behavior::default(),
             tolerance: Default::default(),
         }
     }
