@@ -84,6 +84,15 @@ pub enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Replay a traffic model through KEDA and the HPA: cost and risk of four strategies.
+    Simulate {
+        /// Input files.
+        #[command(flatten)]
+        input: InputArgs,
+        /// What to simulate.
+        #[command(flatten)]
+        args: SimulateArgs,
+    },
     /// Write the example configuration (territories.toml + calendars/) into DIR.
     Init {
         /// Target directory (created if missing).
@@ -167,5 +176,45 @@ pub enum PlanFormat {
     /// JSON.
     Json,
     /// CSV, one row per interval.
+    Csv,
+}
+
+/// Arguments of `scalegen simulate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimulateArgs {
+    /// First day (local midnight of each territory), `YYYY-MM-DD`.
+    #[arg(long)]
+    pub from: String,
+    /// End day, exclusive (local midnight of each territory), `YYYY-MM-DD`.
+    #[arg(long)]
+    pub to: String,
+    /// Only this territory.
+    #[arg(long)]
+    pub territory: Option<String>,
+    /// Only this workload.
+    #[arg(long)]
+    pub workload: Option<String>,
+    /// Multiply all demand by this factor (> 0), e.g. 5 for the seed's "5× Oktoberfest".
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SimulateFormat::Text)]
+    pub format: SimulateFormat,
+    /// Draw one local day (`--day`) of every selected deployment as an SVG chart.
+    #[arg(long, requires = "day", value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// The local day `--svg` draws, `YYYY-MM-DD`, inside the simulated range.
+    #[arg(long, requires = "svg", value_name = "YYYY-MM-DD")]
+    pub day: Option<String>,
+}
+
+/// Output formats of `simulate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SimulateFormat {
+    /// Human-readable text.
+    Text,
+    /// JSON.
+    Json,
+    /// CSV, one row per deployment and strategy.
     Csv,
 }

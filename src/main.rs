@@ -33,6 +33,7 @@ fn run(command: Command) -> ExitStatus {
             file,
             deny_warnings,
         } => commands::check_build::run(file.as_deref(), deny_warnings),
+        Command::Simulate { input, args } => commands::simulate::run(&input, &args),
         Command::Init { dir } => commands::init::run(&dir),
         Command::Schema { kind, config } => commands::schema::run(kind, config.as_deref()),
         Command::Completions { shell } => commands::completions::run(shell),

@@ -236,3 +236,27 @@ proptest! {
         }
     }
 }
+
+/// The random calendars exercise lead times: app-wide and per entry, each one valid.
+#[test]
+fn random_calendars_carry_valid_leads() {
+    let (mut with_lead, mut valid) = (0, 0);
+    for seed in 0..200u64 {
+        let (territories, calendars) = random_calendar::generate(seed);
+        let Ok(model) = try_model(&territories, &calendars) else {
+            continue;
+        };
+        valid += 1;
+        if model.entries.iter().any(|e| e.floor_lead > 0) {
+            with_lead += 1;
+        }
+    }
+    assert!(
+        valid >= 150,
+        "only {valid} of 200 random calendars validate"
+    );
+    assert!(
+        with_lead >= 50,
+        "only {with_lead} random calendars open a floor early"
+    );
+}

@@ -25,6 +25,7 @@ pub mod init;
 pub mod plan;
 pub mod render;
 pub mod schema;
+pub mod simulate;
 pub mod validate;
 
 /// How a subcommand ended; the process exit code is its number.

@@ -23,6 +23,8 @@ pub struct Model {
     pub events: Events,
     /// `[alerts]` with defaults filled in.
     pub alerts: Alerts,
+    /// `[traffic]` with defaults filled in (the traffic model of `simulate`, SPEC §8.1).
+    pub traffic: TrafficSettings,
     /// Every `[[season]]` and `[[campaign]]`, in calendar file order, then entry order.
     pub entries: Vec<Entry>,
     /// Every `[[blackout]]`, in calendar file order, then entry order.
@@ -80,6 +82,12 @@ pub struct App {
     pub migration_version: u32,
     /// Labels of the PodMonitor and the PrometheusRule besides scalegen's own, sorted by key.
     pub monitoring_labels: Vec<(String, String)>,
+    /// Minutes every entry's floors open before its hours, where it can (SPEC §2.2
+    /// "Lead time"; [`Entry::floor_lead`] says where it applies).
+    pub prescale_lead: u32,
+    /// HPA scale-up tolerance in thousandths, rendered into every ScaledObject's
+    /// `behavior.scaleUp.tolerance` when set (unset: the cluster's 10 %).
+    pub scale_up_tolerance: Option<u32>,
 }
 
 /// A `MAJOR.MINOR` KEDA version, ordered numerically.
@@ -337,6 +345,49 @@ pub struct Alerts {
     pub prescale_idle_for: PromDuration,
 }
 
+/// The `[traffic]` table of SPEC §8.1 with its defaults: how demand varies over a day
+/// and how replicas and the throughput metric behave in `simulate`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrafficSettings {
+    /// Factor of each local hour on Monday to Friday.
+    pub profile_weekday: [f64; 24],
+    /// Factor of each local hour on Saturday and Sunday.
+    pub profile_weekend: [f64; 24],
+    /// Seconds from a replica's creation until it serves traffic.
+    pub startup_seconds: u32,
+    /// Multiple of `rps_per_replica` a replica carries within the p95 target.
+    pub saturation: f64,
+    /// Scrape and polling delay of the throughput metric (a multiple of 15).
+    pub metric_delay_seconds: u32,
+}
+
+impl Default for TrafficSettings {
+    fn default() -> Self {
+        TrafficSettings {
+            profile_weekday: [1.0; 24],
+            profile_weekend: [1.0; 24],
+            startup_seconds: 60,
+            saturation: 1.25,
+            metric_delay_seconds: 30,
+        }
+    }
+}
+
+impl TrafficSettings {
+    /// Whether both profiles are 1.0 everywhere (the default).
+    pub fn is_flat(&self) -> bool {
+        self.profile_weekday
+            .iter()
+            .chain(&self.profile_weekend)
+            .all(|&f| f == 1.0)
+    }
+
+    /// `S = ⌊saturation × 100 + 0.5⌋` (percent).
+    pub fn saturation_percent(&self) -> u64 {
+        (self.saturation * 100.0 + 0.5).floor() as u64
+    }
+}
+
 /// Whether an entry recurs every year or is dated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum EntryKind {
@@ -458,6 +509,19 @@ impl Hours {
     pub fn ends_next_day(&self) -> bool {
         self.end_offset_minutes() >= 1440
     }
+
+    /// Whether floors can open `lead` minutes before these hours (SPEC §2.2 "Lead
+    /// time"): no lead always fits; otherwise not on whole days, not before 00:00 of the
+    /// start day, and the window must stay shorter than a day or become exactly the
+    /// whole day (a longer one would overlap the next day's, which one cron trigger per
+    /// day cannot express).
+    pub fn takes_lead(&self, lead: u32) -> bool {
+        let length = self.end_offset_minutes() - self.start_minute + lead;
+        lead == 0
+            || (!self.is_whole_day()
+                && self.start_minute >= lead
+                && (length < 1440 || (self.start_minute == lead && self.end_minute == 1440)))
+    }
 }
 
 impl std::fmt::Display for Hours {
@@ -533,11 +597,71 @@ pub struct Entry {
     pub floors: Vec<Floor>,
     /// Load multipliers, sorted by key.
     pub load: Vec<LoadFactor>,
+    /// The entry's own `lead` in minutes, as configured.
+    pub lead: Option<u32>,
+    /// Minutes the floors open before `hours.start`: the entry's own lead, else the
+    /// app-wide `prescale_lead` where it applies ([`Hours::takes_lead`]), else 0 (SPEC
+    /// §2.2 "Lead time").
+    pub floor_lead: u32,
     /// Calendar file (relative path as given) that defined the entry.
     pub file: String,
 }
 
 impl Entry {
+    /// The local hours of the entry's floor windows: `hours` opened [`Self::floor_lead`]
+    /// minutes earlier on the same day (traffic still follows `hours`).
+    pub fn floor_hours(&self) -> Hours {
+        Hours {
+            start_minute: self.hours.start_minute - self.floor_lead,
+            end_minute: self.hours.end_minute,
+        }
+    }
+
+    /// The load factor of this entry for `territory` (SPEC §8.1), or `None` without a
+    /// `load` key for it: `(1 − Σ s_r) × L(T) + Σ s_r × L(T-r)`, where `L(T)` is the
+    /// territory's key (else 1.0) and `L(T-r)` a region's key (else `L(T)`), mixed by
+    /// the configured region shares `s_r`. A load given only as region keys is a load
+    /// for the territory.
+    pub fn load_factor(&self, territory: &Territory) -> Option<f64> {
+        let (own, regions) = self.load_levels(territory)?;
+        let mut shares = 0.0;
+        let mut regional = 0.0;
+        for (region, factor) in regions {
+            shares += region.share;
+            regional += region.share * factor;
+        }
+        Some((1.0 - shares) * own + regional)
+    }
+
+    /// `L(T)` and, for each configured region of `territory` in order, `L(T-r)` (SPEC
+    /// §8.1), or `None` when the entry has no load key for the territory.
+    fn load_levels<'a>(&self, territory: &'a Territory) -> Option<(f64, Vec<(&'a Region, f64)>)> {
+        let keys: Vec<&LoadFactor> = self
+            .load
+            .iter()
+            .filter(|l| l.territory == territory.code)
+            .collect();
+        if keys.is_empty() {
+            return None;
+        }
+        let own = keys
+            .iter()
+            .find(|l| l.region.is_none())
+            .map_or(1.0, |l| l.factor);
+        let regions = territory
+            .regions
+            .iter()
+            .map(|r| {
+                let factor = keys
+                    .iter()
+                    .find(|l| l.region.as_deref() == Some(r.code.as_str()))
+                    .map_or(own, |l| l.factor);
+                (r, factor)
+            })
+            .collect();
+        Some((own, regions))
+    }
+
     /// The floor this entry sets for (territory, workload), if any.
     pub fn floor_for(&self, territory: &str, workload: &str) -> Option<u32> {
         self.floors
@@ -564,28 +688,13 @@ impl Entry {
     /// then the rest — or `None` when the entry has no load key for the territory (a
     /// `T-r` key alone is a load for T). The entry's factor for T is Σ share × factor.
     pub fn load_parts<'a>(&self, territory: &'a Territory) -> Option<Vec<LoadPart<'a>>> {
-        let keys: Vec<&LoadFactor> = self
-            .load
-            .iter()
-            .filter(|l| l.territory == territory.code)
-            .collect();
-        if keys.is_empty() {
-            return None;
-        }
-        let own = keys
-            .iter()
-            .find(|l| l.region.is_none())
-            .map_or(1.0, |l| l.factor);
-        let mut parts: Vec<LoadPart<'a>> = territory
-            .regions
-            .iter()
-            .map(|r| LoadPart {
+        let (own, regions) = self.load_levels(territory)?;
+        let mut parts: Vec<LoadPart<'a>> = regions
+            .into_iter()
+            .map(|(r, factor)| LoadPart {
                 region: Some(r.code.as_str()),
                 share: r.share,
-                factor: keys
-                    .iter()
-                    .find(|l| l.region.as_deref() == Some(r.code.as_str()))
-                    .map_or(own, |l| l.factor),
+                factor,
             })
             .collect();
         let shares: f64 = parts.iter().map(|p| p.share).sum();
@@ -596,6 +705,16 @@ impl Entry {
         });
         Some(parts)
     }
+}
+
+/// The lowest running replica count from which the HPA never reaches `floor` through the
+/// cron trigger alone, or `None` when every count below it reaches it. KEDA serves a cron
+/// trigger to the HPA as a metric with target 1, and the HPA keeps its replicas `cur`
+/// while `|floor − cur| ≤ tolerance × cur` (SPEC §8.2 step 3); `tolerance` in thousandths
+/// (Kubernetes' default: 100). From 10 replicas a floor of 11 is never reached.
+pub fn floor_held_back_from(floor: u32, tolerance: u32) -> Option<u32> {
+    let from = (1000 * u64::from(floor)).div_ceil(1000 + u64::from(tolerance));
+    (from < u64::from(floor)).then_some(from as u32)
 }
 
 /// Days on which no pre-scale window starts, for some territories.

@@ -94,6 +94,10 @@ pub struct RawTerritoriesFile {
     #[serde(default)]
     #[schemars(with = "Option<BTreeMap<String, RawEnvironment>>")]
     pub environments: Option<BTreeMap<String, Section<RawEnvironment>>>,
+    /// The traffic model of `simulate` (every key defaulted).
+    #[serde(default)]
+    #[schemars(with = "Option<RawTraffic>")]
+    pub traffic: Option<Section<RawTraffic>>,
 }
 
 /// `[environments.NAME]`: what differs between clusters or stages of one app.
@@ -158,6 +162,15 @@ pub struct RawApp {
     /// kube-prometheus-stack's selectors).
     #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub monitoring_labels: Option<BTreeMap<String, SStr>>,
+    /// How long before an entry's hours its floors open (default "0m", whole minutes,
+    /// at most "2h"); applies to every entry where it can.
+    #[schemars(with = "Option<String>")]
+    pub prescale_lead: Option<SStr>,
+    /// HPA scale-up tolerance rendered into every ScaledObject's behavior (Kubernetes
+    /// ≥ 1.33 with HPAConfigurableTolerance, on by default from 1.35); unset: the
+    /// cluster's 10 %.
+    #[schemars(with = "Option<f64>")]
+    pub scale_up_tolerance: Option<Spanned<f64>>,
 }
 
 /// `[workloads.NAME]`.
@@ -387,6 +400,29 @@ pub struct RawAlerts {
     pub prescale_idle_for: Option<SStr>,
 }
 
+/// `[traffic]`: the traffic model of `simulate` (SPEC §8.1).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTraffic {
+    /// Factor of each local hour (0–23) on Monday to Friday: 24 numbers ≥ 0 (default 1.0).
+    #[schemars(with = "Option<Vec<f64>>")]
+    pub profile_weekday: Option<Spanned<Vec<Spanned<f64>>>>,
+    /// Factor of each local hour on Saturday and Sunday: 24 numbers ≥ 0 (default 1.0).
+    #[schemars(with = "Option<Vec<f64>>")]
+    pub profile_weekend: Option<Spanned<Vec<Spanned<f64>>>>,
+    /// Seconds from a replica's creation until it serves traffic, 0–3600 (default 60).
+    #[schemars(with = "Option<i64>")]
+    pub startup_seconds: Option<Spanned<i64>>,
+    /// Multiple of `rps_per_replica` a replica carries within its p95 target, 1–10
+    /// (default 1.25).
+    #[schemars(with = "Option<f64>")]
+    pub saturation: Option<Spanned<f64>>,
+    /// Scrape and polling delay of the throughput metric in seconds, a multiple of 15
+    /// in 0–600 (default 30).
+    #[schemars(with = "Option<i64>")]
+    pub metric_delay_seconds: Option<Spanned<i64>>,
+}
+
 /// A calendar file: any number of seasons, campaigns and blackouts.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -434,6 +470,10 @@ pub struct RawEntry {
     /// Load multipliers by territory (`DE`) or region (`DE-BY`).
     #[schemars(with = "Option<BTreeMap<String, f64>>")]
     pub load: Option<BTreeMap<String, Spanned<f64>>>,
+    /// How long before `hours` the floors open (whole minutes, at most "2h"); default
+    /// `[app] prescale_lead` where it applies.
+    #[schemars(with = "Option<String>")]
+    pub lead: Option<SStr>,
 }
 
 /// A `[[blackout]]`.

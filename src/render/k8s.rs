@@ -206,6 +206,8 @@ struct ScaledObjectContext<'a> {
     max: u32,
     /// HPA `scaleDown.stabilizationWindowSeconds`.
     scale_down_window_seconds: u64,
+    /// HPA `scaleUp.tolerance` as a quantity (`[app] scale_up_tolerance`), or none.
+    scale_up_tolerance: Option<String>,
     /// `fallback.replicas`: the highest floor the calendar asks for.
     fallback_replicas: u32,
     /// Prometheus base URL of both prometheus triggers.
@@ -261,6 +263,11 @@ fn scaledobject_context<'a>(
         min: t.bounds.min,
         max: t.bounds.max,
         scale_down_window_seconds: t.workload.scale_down_window.seconds,
+        scale_up_tolerance: t
+            .model
+            .app
+            .scale_up_tolerance
+            .map(|thousandths| (f64::from(thousandths) / 1000.0).to_string()),
         fallback_replicas: schedule.map_or(t.bounds.min, DeploymentSchedule::highest_floor),
         prometheus_url: &t.model.app.prometheus_url,
         throughput_query: promql::request_rate(namespace, territory, workload, promql::RATE_WINDOW),

@@ -67,10 +67,41 @@ pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
         .collect()
 }
 
-/// The highest factor of the daily traffic profile during `entry`'s windows in
-/// `territory`. 1.0 until `[traffic]` (SPEC §8.1) defines profiles.
-pub fn profile_peak(_model: &Model, _entry: &Entry, _territory: &Territory) -> f64 {
-    1.0
+/// The highest factor of the `[traffic]` profiles (SPEC §8.1) in the local hours that
+/// `entry`'s windows touch, over the day classes its `days` allow (weekday: Monday to
+/// Friday, weekend: Saturday and Sunday). A window crossing midnight counts both days'
+/// classes. 1.0 with the default flat profiles.
+pub fn profile_peak(model: &Model, entry: &Entry, _territory: &Territory) -> f64 {
+    use chrono::Weekday::{Fri, Mon, Sat, Sun, Thu, Tue, Wed};
+    let traffic = &model.traffic;
+    let (start, end) = (entry.hours.start_minute, entry.hours.end_minute);
+    let crosses_midnight = end <= start;
+    let hours: Vec<usize> = (0..24u32)
+        .filter(|h| {
+            let (from, to) = (h * 60, h * 60 + 60);
+            if crosses_midnight {
+                to > start || from < end
+            } else {
+                to > start && from < end
+            }
+        })
+        .map(|h| h as usize)
+        .collect();
+    let weekday = [Mon, Tue, Wed, Thu, Fri]
+        .iter()
+        .any(|&d| entry.days.contains(d));
+    let weekend = [Sat, Sun].iter().any(|&d| entry.days.contains(d));
+    let mut profiles: Vec<&[f64; 24]> = Vec::new();
+    if weekday || crosses_midnight {
+        profiles.push(&traffic.profile_weekday);
+    }
+    if weekend || crosses_midnight {
+        profiles.push(&traffic.profile_weekend);
+    }
+    profiles
+        .iter()
+        .flat_map(|p| hours.iter().map(move |&h| p[h]))
+        .fold(0.0, f64::max)
 }
 
 /// Context of `loadtest.js.j2`.

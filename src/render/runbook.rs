@@ -441,7 +441,14 @@ fn calendar_table(model: &Model, entries: &[Entry]) -> String {
 /// One row per entry × territory it floors (only `territory` when given); one column per
 /// workload with the floor, `–` where the entry sets none.
 fn calendar_table_for(model: &Model, entries: &[Entry], territory: Option<&str>) -> String {
-    let mut headers = vec!["Entry", "Kind", "Dates", "Hours (local)", "Days"];
+    let mut headers = vec![
+        "Entry",
+        "Kind",
+        "Dates",
+        "Hours (local)",
+        "Floors open (local)",
+        "Days",
+    ];
     if territory.is_none() {
         headers.push("Territory");
     }
@@ -464,6 +471,7 @@ fn calendar_table_for(model: &Model, entries: &[Entry], territory: Option<&str>)
                 cell(e.kind.as_str()),
                 cell(&dates_text(&e.dates)),
                 cell(&hours_text(e.hours)),
+                cell(&floors_open_text(e)),
                 cell(&days_text(e.days)),
             ];
             if territory.is_none() {
@@ -654,6 +662,18 @@ fn hours_text(h: Hours) -> String {
         format!("{s} (ends the next day)")
     } else {
         s
+    }
+}
+
+/// When an entry's floors open next to when its traffic is expected (SPEC §2.2 lead).
+fn floors_open_text(e: &Entry) -> String {
+    let start = e.floor_hours().start_minute;
+    let at = format!("{:02}:{:02}", start / 60, start % 60);
+    match (e.floor_lead, e.lead.is_some()) {
+        (0, _) if e.hours.is_whole_day() => "whole days".to_string(),
+        (0, _) => format!("{at}, with the hours"),
+        (lead, true) => format!("{at}, {lead} min ahead (own lead)"),
+        (lead, false) => format!("{at}, {lead} min ahead (app-wide lead)"),
     }
 }
 

@@ -15,11 +15,11 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use std::fmt::Write as _;
 
-use crate::config::model::Model;
+use crate::config::model::{Entry, Model};
 use crate::config::zone::{self, Wall};
 use crate::report::{recurrence, select, ReportError};
 use crate::schedule::keda::{Evaluator, TriggerState};
-use crate::schedule::{DeploymentSchedule, Schedule};
+use crate::schedule::{windows, DeploymentSchedule, Schedule};
 
 /// What `--at` means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,6 +162,23 @@ pub struct TriggerReport {
     pub next_end: Option<String>,
     /// For a campaign at an instant outside its dates: why its trigger fires anyway.
     pub note: Option<String>,
+    /// Set while the floor is open only because of the entry's lead (SPEC §2.2): the
+    /// window has opened early and its traffic is still ahead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead: Option<LeadReport>,
+}
+
+/// A floor that is open ahead of its entry's hours.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeadReport {
+    /// The lead in minutes.
+    pub minutes: u32,
+    /// `prescale_lead` (app-wide) or `lead` (the entry's own).
+    pub source: String,
+    /// When the floor opened (local, RFC 3339).
+    pub floor_from: String,
+    /// When the entry's hours, and its traffic, begin (local, RFC 3339).
+    pub traffic_from: String,
 }
 
 /// The explanation for one deployment.
@@ -274,6 +291,9 @@ fn deployment_report(
             .filter(|_| floor.active.contains(&i))
             .and_then(|e| recurrence::outside_own_dates(e, local_day))
             .map(|(from, to)| format!("active because cron has no year: the entry's dates are {from} – {to}; remove it and re-render once they are past"));
+        let lead = entry
+            .filter(|_| floor.active.contains(&i))
+            .and_then(|e| lead_report(model, e, &ds.territory, tz, at));
         TriggerReport {
             name: t.name.clone(),
             entry_kind: t.entry_kind.as_str().to_string(),
@@ -285,6 +305,7 @@ fn deployment_report(
             next_start: states[i].next_start.map(|x| local_rfc3339(tz, x)),
             next_end: states[i].next_end.map(|x| local_rfc3339(tz, x)),
             note,
+            lead,
         }
     };
     let highest = floor
@@ -325,6 +346,28 @@ fn deployment_report(
         also_active: also.into_iter().map(trigger).collect(),
         next_start,
     }
+}
+
+/// The lead of entry `e` when `at` lies in it: its floor window is open, its hours not yet.
+fn lead_report(
+    model: &Model,
+    e: &Entry,
+    code: &str,
+    tz: Tz,
+    at: DateTime<Utc>,
+) -> Option<LeadReport> {
+    let (floor, traffic) = windows::in_lead(model, e, code, tz, at)?;
+    Some(LeadReport {
+        minutes: e.floor_lead,
+        source: if e.lead.is_some() {
+            "lead"
+        } else {
+            "prescale_lead"
+        }
+        .into(),
+        floor_from: local_rfc3339(tz, floor.start),
+        traffic_from: local_rfc3339(tz, traffic.start),
+    })
 }
 
 fn short_local(rfc: &str) -> String {
@@ -394,6 +437,17 @@ pub fn text(report: &Report) -> String {
         }
         for t in &d.deciding {
             let _ = writeln!(out, "    ← {}", trigger_line(t));
+            if let Some(lead) = &t.lead {
+                let _ = writeln!(
+                    out,
+                    "      open ahead of its hours by the {} of {} min: floor since {}, traffic \
+                     expected from {}",
+                    lead.source,
+                    lead.minutes,
+                    short_local(&lead.floor_from),
+                    short_local(&lead.traffic_from)
+                );
+            }
             if let Some(end) = &t.next_end {
                 let _ = writeln!(
                     out,
@@ -547,6 +601,33 @@ mod tests {
         let r = deployment_report(&model, &ds, &ev, at("2026-09-10T06:00:00+02:00"));
         assert_eq!((r.floor, r.source), (2, FloorSource::Min));
         assert_eq!(r.next_start.unwrap().name, "season-low-1");
+    }
+
+    #[test]
+    fn a_floor_open_ahead_of_its_hours_says_it_is_the_lead() {
+        let model = crate::config::validate::model_from_strs(
+            crate::config::example::TERRITORIES,
+            crate::config::example::CALENDARS,
+        )
+        .unwrap();
+        let schedule = crate::schedule::compile::compile(&model);
+        let report = |at: &str| {
+            let r = explain(&model, &schedule, at, Some("DE"), Some("queries")).unwrap();
+            (r.deployments[0].floor, text(&r))
+        };
+        let (floor, t) = report("2026-09-14T07:57");
+        assert_eq!(floor, 6);
+        assert!(
+            t.contains(
+                "open ahead of its hours by the prescale_lead of 5 min: floor since \
+                 2026-09-14 07:55 +02:00, traffic expected from 2026-09-14 08:00 +02:00"
+            ),
+            "{t}"
+        );
+        let (floor, t) = report("2026-09-14T08:01");
+        assert_eq!(floor, 6);
+        assert!(!t.contains("ahead of its hours"), "{t}");
+        assert_eq!(report("2026-09-14T07:54").0, 2);
     }
 
     pub(crate) fn empty_model() -> Model {

@@ -1,6 +1,7 @@
-//! Reports over the compiled schedule: `explain` (the floor at one instant, and why) and
-//! `plan` (floors, replica-hours and savings over a range). Both evaluate the generated
-//! cron triggers with `schedule::keda`, so they say what the rendered manifests do.
+//! Reports over the compiled schedule: `explain` (the floor at one instant, and why),
+//! `plan` (floors, replica-hours and savings over a range) and `simulate` (cost and risk
+//! of four scaling strategies on one traffic model). All evaluate the generated cron
+//! triggers with `schedule::keda`, so they say what the rendered manifests do.
 //! [`build`] reports on what became of the rendered manifests: the broken references of
 //! a final kustomize build (`check-build`).
 
@@ -8,6 +9,7 @@ pub mod build;
 pub mod explain;
 pub mod plan;
 pub mod recurrence;
+pub mod simulate;
 
 use crate::config::model::Model;
 use crate::diag::{did_you_mean, Closeness};

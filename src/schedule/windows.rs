@@ -1,10 +1,15 @@
 //! The windows of SPEC §2.2 in real time: the one window generator the compiler's
-//! expiries and `plan`'s load model use.
+//! expiries, `explain`, `plan`'s load model and `simulate`'s traffic use.
 //!
 //! An entry opens a window on each local start day ([`Model::starts_on`]); the window
 //! runs from the day's start time to its end time (the next day's when the hours cross
 //! midnight or end at `24:00`). A boundary whose wall time occurs twice counts at its
 //! later instant; a window whose start or end does not exist that day does not open.
+//!
+//! Each entry has two kinds of windows: its *floor* windows ([`windows`]), which open
+//! its lead earlier ([`Entry::floor_hours`]), and its *traffic* windows
+//! ([`traffic_windows`]), the plain `hours` in which its `load` applies (SPEC §2.2 "Lead
+//! time", §8.1).
 //!
 //! `schedule::reference` keeps its own copy of this on purpose (see its module docs).
 
@@ -47,9 +52,23 @@ pub fn start_days<'a>(
         .filter(move |d| model.starts_on(e, code, *d))
 }
 
-/// Every window entry `e` opens in territory `code` (zone `tz`) on local start days
-/// `first..=last`, in day order.
+/// Every floor window entry `e` opens in territory `code` (zone `tz`) on local start
+/// days `first..=last`, in day order: its hours opened its lead earlier.
 pub fn windows<'a>(
+    model: &'a Model,
+    e: &'a Entry,
+    code: &'a str,
+    tz: Tz,
+    (first, last): (NaiveDate, NaiveDate),
+) -> impl Iterator<Item = Window> + 'a {
+    let hours = e.floor_hours();
+    start_days(model, e, code, first, last).filter_map(move |day| window(tz, hours, day))
+}
+
+/// Every traffic window entry `e` opens in territory `code` (zone `tz`) on local start
+/// days `first..=last`, in day order: the windows of its `hours` (SPEC §8.1, where an
+/// entry's `load` applies).
+pub fn traffic_windows<'a>(
     model: &'a Model,
     e: &'a Entry,
     code: &'a str,
@@ -71,4 +90,26 @@ pub fn end_instant(tz: Tz, hours: Hours, day: NaiveDate) -> DateTime<Utc> {
 /// The first instant after local day `day` in `tz`.
 pub fn day_end(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
     zone::local_midnight(tz, day + Duration::days(1))
+}
+
+/// The floor window of entry `e` that holds `at` while its traffic window has not begun
+/// yet (the entry's lead), as `(floor window, traffic window)` of the same start day.
+pub fn in_lead(
+    model: &Model,
+    e: &Entry,
+    code: &str,
+    tz: Tz,
+    at: DateTime<Utc>,
+) -> Option<(Window, Window)> {
+    if e.floor_lead == 0 {
+        return None;
+    }
+    let day = at.with_timezone(&tz).date_naive();
+    let days = (day - Duration::days(1), day);
+    windows(model, e, code, tz, days)
+        .filter(|w| w.start <= at && at < w.end)
+        .find_map(|w| {
+            let traffic = window(tz, e.hours, w.day)?;
+            (at < traffic.start).then_some((w, traffic))
+        })
 }

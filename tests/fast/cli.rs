@@ -196,7 +196,7 @@ fn validate_reports_ok_and_warns_about_past_campaigns() {
     // The only warning left: cron has no year, so the campaign recurs in 2028 unless removed.
     assert_eq!(stderr.matches("warning:").count(), 1, "{stderr}");
     assert!(
-        stderr.contains("70 h in 2028, after them unless it is removed"),
+        stderr.contains("70.4 h in 2028, after them unless it is removed"),
         "{stderr}"
     );
 }

@@ -291,7 +291,7 @@ fn environments_are_validated_like_the_base_at_their_own_tables() {
         ("[environments.dev]\nterritories.DE.queries = { mn = 1 }", "unknown key `mn`", 1),
         (
             "[environments.dev]\nterritories.DE.queries = { max = 4 }",
-            "environment `dev`: season `oktoberfest` floor for DE.queries (6) exceeds DE.queries.max (4) in this environment",
+            "environment `dev`: campaign `black-week-2027` floor for DE.queries (6) exceeds DE.queries.max (4) in this environment",
             1,
         ),
         ("[environments.Dev]\nnamespace = \"x\"", "environment names must be DNS-1035 labels", 0),
@@ -369,13 +369,14 @@ fn dated_recurrences_count_the_hours_the_compiled_triggers_fire_outside_the_date
     assert_eq!(found.len(), 1, "{found:?}");
     let r = &found[0];
     assert_eq!(r.entry_id, "black-week-2027");
-    // 07:00-21:00 on 2026-11-22..26: 5 × 14 h in every floored territory.
+    // Floors open 06:55 (prescale_lead 5m) until 21:00 on 2026-11-22..26: 5 × 14 h 5 min
+    // in every floored territory.
     assert_eq!(
         r.minutes,
-        [("CH".to_string(), 70 * 60), ("DE".to_string(), 70 * 60)]
+        [("CH".to_string(), 5 * 845), ("DE".to_string(), 5 * 845)]
     );
     assert_eq!(r.years, [2026]);
-    assert_eq!(r.summary(), "70 h in 2026, before them (CH, DE)");
+    assert_eq!(r.summary(), "70.4 h in 2026, before them (CH, DE)");
     let after = dated_recurrences(&model, &schedule, day("2027-06-01")).unwrap();
     assert_eq!(after[0].years, [2028], "{after:?}");
     assert!(
@@ -400,7 +401,7 @@ fn validate_warns_about_dated_recurrences_and_explain_names_them() {
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("ok: "), "{out}");
     assert!(
-        err.contains("warning: campaign `black-week-2027` also pre-scales outside its dates 2027-11-22 – 2027-11-26: 70 h in 2026, before them (CH, DE)"),
+        err.contains("warning: campaign `black-week-2027` also pre-scales outside its dates 2027-11-22 – 2027-11-26: 70.4 h in 2026, before them (CH, DE)"),
         "{err}"
     );
     assert!(err.contains("--> calendars/campaigns.toml:7:6"), "{err}");

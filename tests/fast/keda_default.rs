@@ -26,7 +26,7 @@ fn explain_args(at: &str, territory: Option<&str>, workload: Option<&str>) -> Ex
 }
 
 #[test]
-fn oktoberfest_sets_de_queries_to_6() {
+fn oktoberfest_sets_de_queries_to_4() {
     let (model, schedule) = default_config();
     let report = explain::explain(&model, &schedule, "2026-10-03T09:15", Some("DE"), None).unwrap();
     assert_eq!(report.deployments.len(), 2, "DE has two workloads");
@@ -35,7 +35,7 @@ fn oktoberfest_sets_de_queries_to_6() {
         .iter()
         .find(|d| d.workload == "queries")
         .unwrap();
-    assert_eq!(q.floor, 6);
+    assert_eq!(q.floor, 4);
     assert_eq!(q.source, FloorSource::Trigger);
     assert_eq!(q.local_time, "2026-10-03T09:15:00+02:00");
     assert!(!q.deciding.is_empty());
@@ -51,7 +51,7 @@ fn oktoberfest_sets_de_queries_to_6() {
     )
     .unwrap();
     assert!(
-        text.contains("queries (freshplan-api-queries-de): floor 6"),
+        text.contains("queries (freshplan-api-queries-de): floor 4"),
         "{text}"
     );
     assert!(
@@ -156,11 +156,11 @@ fn plan_2026_saves_and_flags_capacity_risk() {
         .iter()
         .find(|d| d.deployment == "freshplan-api-queries-de")
         .unwrap();
-    // Oktoberfest (Sep 1 – Oct 15, 08:00–20:00) puts DE queries at its max of 6.
+    // Oktoberfest (Sep 1 – Oct 15, 07:55–20:00 with the lead) puts DE queries at 4.
     assert!(de_q
         .hours_by_floor
         .iter()
-        .any(|f| f.floor == 6 && f.hours >= 45.0 * 12.0));
+        .any(|f| f.floor == 4 && f.hours >= 45.0 * 12.0));
     // AT commands: Christmas load 7 rps × 4 = 28 rps fits max 2 × 15 rps; no capacity risk.
     let at_c = |plan: &planning::Plan| {
         plan.deployments

@@ -20,5 +20,7 @@ mod replay_job;
 mod robustness;
 mod runbook;
 mod schemas;
+mod simulate;
+mod simulate_reference;
 mod snapshots;
 mod validation;

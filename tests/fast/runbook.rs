@@ -327,12 +327,12 @@ fn calendar_table_lists_dates_hours_and_floors_per_territory() {
     assert!(de_oktoberfest.contains("09-01 – 10-15 every year"));
     assert!(de_oktoberfest.contains("08:00–20:00"));
     let cells: Vec<&str> = de_oktoberfest.split('|').map(str::trim).collect();
-    // Entry, Kind, Dates, Hours, Days, Territory, commands floor, queries floor.
-    assert_eq!(&cells[6..9], ["DE", "4", "6"]);
+    // Entry, Kind, Dates, Hours, Floors open, Days, Territory, commands floor, queries floor.
+    assert_eq!(&cells[7..10], ["DE", "2", "4"]);
     let ch_black_week = row(&["Black Week 2027", "| CH "]);
     assert!(ch_black_week.contains("2027-11-22 – 2027-11-26"));
     let cells: Vec<&str> = ch_black_week.split('|').map(str::trim).collect();
-    assert_eq!(&cells[7..9], ["–", "4"]);
+    assert_eq!(&cells[8..10], ["–", "4"]);
     assert!(row(&["Weihnachtsfeiertage (christmas-days)"]).contains("12-25 – 12-26 every year"));
     assert!(row(&["black-week-2027", "campaign", "2027-11-26", "UTC"]).contains("20:00 UTC"));
     for heading in [

@@ -73,7 +73,7 @@ fn unknown_key_suggests_the_close_name() {
         "timezone = \"Europe/Zurich\"",
         "timezon = \"Europe/Zurich\"",
     );
-    assert_diag(&out, "unknown key `timezon`", "territories.toml:37");
+    assert_diag(&out, "unknown key `timezon`", "territories.toml:38");
     assert!(out.contains("did you mean `timezone`?"), "{out}");
     assert!(
         !out.contains("missing required key `timezone`"),
@@ -96,7 +96,7 @@ fn territory_code_must_be_two_upper_case_letters() {
     assert_diag(
         &out,
         "territory codes must be two upper-case letters",
-        "territories.toml:42",
+        "territories.toml:43",
     );
 }
 
@@ -106,7 +106,7 @@ fn unknown_timezone_suggests_iana_name() {
     assert_diag(
         &out,
         "unknown timezone `Europe/Viena`",
-        "territories.toml:44",
+        "territories.toml:45",
     );
     assert!(out.contains("did you mean `Europe/Vienna`?"), "{out}");
 }
@@ -114,7 +114,7 @@ fn unknown_timezone_suggests_iana_name() {
 #[test]
 fn fixed_offset_is_not_a_timezone() {
     let out = territories_with("Europe/Vienna", "UTC+01:00");
-    assert_diag(&out, "unknown timezone `UTC+01:00`", "territories.toml:44");
+    assert_diag(&out, "unknown timezone `UTC+01:00`", "territories.toml:45");
 }
 
 #[test]
@@ -123,7 +123,7 @@ fn timezone_is_case_sensitive() {
     assert_diag(
         &out,
         "unknown timezone `europe/vienna`",
-        "territories.toml:44",
+        "territories.toml:45",
     );
 }
 
@@ -143,7 +143,7 @@ fn territory_must_define_every_workload() {
     assert_diag(
         &out,
         "territory AT does not define workload `commands`",
-        "territories.toml:42",
+        "territories.toml:43",
     );
 }
 
@@ -156,7 +156,7 @@ fn min_must_not_exceed_max() {
     assert_diag(
         &out,
         "AT.queries: min (5) exceeds max (3)",
-        "territories.toml:46",
+        "territories.toml:47",
     );
 }
 
@@ -169,7 +169,7 @@ fn min_must_be_at_least_one() {
     assert_diag(
         &out,
         "`min` must be between 1 and 1000, found 0",
-        "territories.toml:46",
+        "territories.toml:47",
     );
 }
 
@@ -182,7 +182,7 @@ fn max_is_at_most_1000() {
     assert_diag(
         &out,
         "`max` must be between 1 and 1000, found 1001",
-        "territories.toml:46",
+        "territories.toml:47",
     );
 }
 
@@ -192,7 +192,7 @@ fn rps_per_replica_must_be_positive() {
     assert_diag(
         &out,
         "rps_per_replica must be greater than 0",
-        "territories.toml:46",
+        "territories.toml:47",
     );
 }
 
@@ -202,7 +202,7 @@ fn baseline_rps_must_not_be_negative() {
     assert_diag(
         &out,
         "baseline_rps must be 0 or more",
-        "territories.toml:46",
+        "territories.toml:47",
     );
 }
 
@@ -215,7 +215,7 @@ fn region_shares_must_sum_to_at_most_one() {
     assert_diag(
         &out,
         "region shares add up to 1.25, more than 1",
-        "territories.toml:31",
+        "territories.toml:32",
     );
 }
 
@@ -225,14 +225,14 @@ fn region_share_in_unit_interval() {
     assert_diag(
         &out,
         "region share of `BY` must be in (0, 1]",
-        "territories.toml:31",
+        "territories.toml:32",
     );
 }
 
 #[test]
 fn region_code_format() {
     let out = territories_with("BY = 0.25", "bayern = 0.25");
-    assert_diag(&out, "region codes must match", "territories.toml:31");
+    assert_diag(&out, "region codes must match", "territories.toml:32");
 }
 
 #[test]
@@ -259,7 +259,7 @@ fn namespace_must_be_dns_1123() {
 fn generated_names_fit_63_characters() {
     let long = "a".repeat(52);
     let out = territories_with("name = \"freshplan-api\"", &format!("name = \"{long}\""));
-    assert_diag(&out, "is longer than 63 characters", "territories.toml:28");
+    assert_diag(&out, "is longer than 63 characters", "territories.toml:29");
 }
 
 #[test]
@@ -317,16 +317,16 @@ fn port_range() {
     assert_diag(
         &out,
         "`port` must be between 1 and 65535",
-        "territories.toml:16",
+        "territories.toml:17",
     );
 }
 
 #[test]
 fn scale_down_window_is_a_duration_of_at_most_an_hour() {
     let out = territories_with("scale_down_window = \"5m\"", "scale_down_window = \"2h\"");
-    assert_diag(&out, "more than the HPA limit of 1h", "territories.toml:17");
+    assert_diag(&out, "more than the HPA limit of 1h", "territories.toml:18");
     let out = territories_with("scale_down_window = \"5m\"", "scale_down_window = \"1.5m\"");
-    assert_diag(&out, "is not a Prometheus duration", "territories.toml:17");
+    assert_diag(&out, "is not a Prometheus duration", "territories.toml:18");
 }
 
 #[test]
@@ -335,31 +335,31 @@ fn resource_quantities() {
     assert_diag(
         &out,
         "not a Kubernetes resource quantity",
-        "territories.toml:18",
+        "territories.toml:19",
     );
     let out = territories_with("memory = \"512Mi\"", "memory = \"4Gi\"");
     assert_diag(
         &out,
         "requests.memory (4Gi) exceeds limits.memory (1Gi)",
-        "territories.toml:19",
+        "territories.toml:20",
     );
 }
 
 #[test]
 fn workload_names_are_lower_case() {
     let out = territories_with("[workloads.queries]", "[workloads.Queries]");
-    assert_diag(&out, "workload names must match", "territories.toml:14");
+    assert_diag(&out, "workload names must match", "territories.toml:15");
 }
 
 #[test]
 fn event_types_and_channel() {
     let out = territories_with("\"sample.delivered\"", "\"SampleDelivered\"");
-    assert_diag(&out, "event types must match", "territories.toml:51");
+    assert_diag(&out, "event types must match", "territories.toml:52");
     let out = territories_with(
         "channel = \"freshplan_events\"",
         "channel = \"freshplan-events\"",
     );
-    assert_diag(&out, "`events.channel` must match", "territories.toml:50");
+    assert_diag(&out, "`events.channel` must match", "territories.toml:51");
     let out = territories_with(
         "critical = [\"credit.checked\"]",
         "critical = [\"credit.check\"]",
@@ -367,7 +367,7 @@ fn event_types_and_channel() {
     assert_diag(
         &out,
         "critical event type `credit.check` is not in `events.types`",
-        "territories.toml:52",
+        "territories.toml:53",
     );
     assert!(out.contains("did you mean `credit.checked`?"), "{out}");
 }
@@ -378,7 +378,7 @@ fn empty_event_types() {
         "types = [\"lead.status.changed\", \"sample.delivered\", \"credit.checked\"]\ncritical = [\"credit.checked\"]",
         "types = []",
     );
-    assert_diag(&out, "`events.types` is empty", "territories.toml:51");
+    assert_diag(&out, "`events.types` is empty", "territories.toml:52");
 }
 
 #[test]
@@ -387,10 +387,10 @@ fn journal_threshold_below_critical_with_note() {
     assert_diag(
         &out,
         "`critical_threshold` (0.6) must be greater than `journal_threshold` (0.7)",
-        "territories.toml:54",
+        "territories.toml:55",
     );
     assert!(
-        out.contains("territories.toml:53"),
+        out.contains("territories.toml:54"),
         "note points at the first place: {out}"
     );
 }
@@ -404,24 +404,24 @@ fn alert_thresholds() {
     assert_diag(
         &out,
         "`notify_queue_critical` (0.5) must be greater than `notify_queue_warning` (0.7)",
-        "territories.toml:59",
+        "territories.toml:60",
     );
     let out = territories_with("prescale_idle_ratio = 0.2", "prescale_idle_ratio = 1.2");
     assert_diag(
         &out,
         "`prescale_idle_ratio` must be between 0 and 1",
-        "territories.toml:61",
+        "territories.toml:62",
     );
     let out = territories_with(
         "prescale_idle_for = \"30m\"",
         "prescale_idle_for = \"-30m\"",
     );
-    assert_diag(&out, "is not a Prometheus duration", "territories.toml:62");
+    assert_diag(&out, "is not a Prometheus duration", "territories.toml:63");
     let out = territories_with("outbox_lag_seconds = 60", "outbox_lag_seconds = 0");
     assert_diag(
         &out,
         "`outbox_lag_seconds` must be at least 1",
-        "territories.toml:60",
+        "territories.toml:61",
     );
 }
 
@@ -431,13 +431,13 @@ fn display_names_reject_control_and_invisible_characters() {
     assert_diag(
         &out,
         "territory name contains the invisible or control character U+202E",
-        "territories.toml:36",
+        "territories.toml:37",
     );
     let out = territories_with("name = \"Schweiz\"", "name = \"\"");
     assert_diag(
         &out,
         "territory name must have 1 to 200 characters",
-        "territories.toml:36",
+        "territories.toml:37",
     );
 }
 
@@ -447,14 +447,14 @@ fn wrong_value_type_is_located() {
     assert_diag(
         &out,
         "invalid type: string \"300\", expected i64",
-        "territories.toml:15",
+        "territories.toml:16",
     );
 }
 
 #[test]
 fn toml_syntax_error_is_located() {
     let out = territories_with("p95_ms = 300", "p95_ms = = 300");
-    assert_diag(&out, "error:", "territories.toml:15");
+    assert_diag(&out, "error:", "territories.toml:16");
 }
 
 #[test]
@@ -725,8 +725,8 @@ fn errors_in_several_files_are_all_reported() {
         4,
         "3 errors + summary:\n{out}"
     );
-    assert!(out.contains("--> territories.toml:37:1"), "{out}");
-    assert!(out.contains("--> territories.toml:44:12"), "{out}");
+    assert!(out.contains("--> territories.toml:38:1"), "{out}");
+    assert!(out.contains("--> territories.toml:45:12"), "{out}");
     assert!(out.contains("--> calendars/x.toml:7:24"), "{out}");
     assert!(out.contains("invalid configuration (3 errors)"), "{out}");
 }
@@ -742,4 +742,269 @@ fn days_with_hours_ending_at_midnight_on_part_of_the_year_is_rejected() {
         "`days` filter with hours ending at 24:00",
         "calendars/x.toml:7",
     );
+}
+
+/// The 1-based line of the first occurrence of `needle` in `text`.
+fn line_of(text: &str, needle: &str) -> usize {
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not found"));
+    text[..at].matches('\n').count() + 1
+}
+
+/// The default territories with the default `[traffic]` table replaced by `table`.
+fn traffic_with(table: &str) -> (String, String) {
+    let start = TERRITORIES
+        .find("\n[traffic]\n")
+        .expect("the default has [traffic]")
+        + 1;
+    let text = format!("{}{table}\n", &TERRITORIES[..start]);
+    let out = match model_from_strs(&text, CALENDARS) {
+        Ok(_) => panic!("expected an error for [traffic]:\n{table}"),
+        Err(e) => e.render(),
+    };
+    (text, out)
+}
+
+#[test]
+fn traffic_profiles_have_24_numbers_of_at_least_0() {
+    let (text, out) = traffic_with("[traffic]\nprofile_weekday = [1.0, 0.5]");
+    let line = line_of(&text, "profile_weekday");
+    assert_diag(
+        &out,
+        "`traffic.profile_weekday` must have 24 numbers (one per local hour 0–23), found 2",
+        &format!("territories.toml:{line}"),
+    );
+    let hours = vec!["1"; 23].join(", ");
+    let (text, out) = traffic_with(&format!("[traffic]\nprofile_weekend = [{hours}, -0.5]"));
+    assert_diag(
+        &out,
+        "`traffic.profile_weekend` hour 23 must be a number ≥ 0, found -0.5",
+        &format!("territories.toml:{}", line_of(&text, "profile_weekend")),
+    );
+}
+
+#[test]
+fn traffic_numbers_stay_in_their_ranges() {
+    for (table, message) in [
+        (
+            "startup_seconds = 3601",
+            "`traffic.startup_seconds` must be between 0 and 3600",
+        ),
+        (
+            "saturation = 0.9",
+            "`traffic.saturation` must be between 1 and 10",
+        ),
+        (
+            "metric_delay_seconds = 20",
+            "must be a multiple of 15, found 20",
+        ),
+        ("metric_delay_seconds = 615", "between 0 and 600"),
+    ] {
+        let (text, out) = traffic_with(&format!("[traffic]\n{table}"));
+        let key = table.split(' ').next().unwrap();
+        assert_diag(
+            &out,
+            message,
+            &format!("territories.toml:{}", line_of(&text, key)),
+        );
+    }
+}
+
+#[test]
+fn unknown_traffic_keys_suggest_the_close_one() {
+    let (text, out) = traffic_with("[traffic]\nprofile_weekdays = []");
+    assert_diag(
+        &out,
+        "unknown key `profile_weekdays`",
+        &format!("territories.toml:{}", line_of(&text, "profile_weekdays")),
+    );
+    assert!(out.contains("did you mean `profile_weekday`?"), "{out}");
+}
+
+#[test]
+fn traffic_defaults_and_a_saturation_with_more_than_two_decimals() {
+    let start = TERRITORIES.find("\n[traffic]\n").unwrap() + 1;
+    let model = model_from_strs(&TERRITORIES[..start], CALENDARS).unwrap();
+    assert_eq!(model.traffic, Default::default());
+    assert!(model.traffic.is_flat());
+    let text = format!("{}[traffic]\nsaturation = 1.257\n", &TERRITORIES[..start]);
+    let loaded = scalegen::config::validate::validate_sources(
+        &sources(&text, CALENDARS),
+        Default::default(),
+    )
+    .unwrap();
+    assert_eq!(loaded.model.traffic.saturation_percent(), 126);
+    let warning = &loaded.warnings[0];
+    assert!(
+        warning
+            .message
+            .contains("more than two decimals; simulate uses 1.26"),
+        "{warning:?}"
+    );
+}
+
+/// In-memory sources of a territories file and calendars.
+fn sources(territories: &str, calendars: &[(&str, &str)]) -> scalegen::config::load::Sources {
+    use scalegen::config::load::{SourceFile, Sources};
+    Sources {
+        territories: SourceFile {
+            name: "territories.toml".into(),
+            text: territories.into(),
+        },
+        calendars: calendars
+            .iter()
+            .map(|(n, t)| SourceFile {
+                name: format!("calendars/{n}"),
+                text: (*t).into(),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn prescale_lead_is_whole_minutes_up_to_two_hours() {
+    for (value, message) in [
+        (
+            "\"90s\"",
+            "`app.prescale_lead` must be whole minutes, found `90s`",
+        ),
+        ("\"2h1m\"", "`app.prescale_lead` is 2h1m, more than 2h"),
+        (
+            "\"-5m\"",
+            "`app.prescale_lead` is not a Prometheus duration",
+        ),
+    ] {
+        let out = territories_with(
+            "prescale_lead = \"5m\"",
+            &format!("prescale_lead = {value}"),
+        );
+        assert_diag(&out, message, "territories.toml:13");
+    }
+}
+
+#[test]
+fn an_entry_lead_must_fit_its_hours() {
+    let cases = [
+        ("08:00-20:00", "90s", "`lead` must be whole minutes"),
+        ("08:00-20:00", "3h", "`lead` is 3h, more than 2h"),
+        (
+            "00:00-24:00",
+            "5m",
+            "whole-day entries (`00:00-24:00`) take no `lead`",
+        ),
+        (
+            "00:30-06:00",
+            "45m",
+            "`lead` 45m would open the floors of `00:30-06:00` before 00:00",
+        ),
+        (
+            "08:00-07:30",
+            "1h",
+            "would make the windows of `08:00-07:30` a day or longer",
+        ),
+    ];
+    for (hours, lead, message) in cases {
+        let out = season_with(
+            "hours = \"08:00-20:00\"",
+            &format!("hours = \"{hours}\"\nlead = \"{lead}\""),
+        );
+        assert_diag(&out, message, "calendars/x.toml:7");
+    }
+}
+
+#[test]
+fn leads_apply_where_they_fit() {
+    let season = |hours: &str, lead: &str| {
+        SEASON.replacen(
+            "hours = \"08:00-20:00\"",
+            &format!("hours = \"{hours}\"{lead}"),
+            1,
+        )
+    };
+    let calendar = [
+        season("08:00-20:00", ""),
+        season("00:02-06:00", "").replace("id = \"s\"", "id = \"early\""),
+        season("00:00-24:00", "").replace("id = \"s\"", "id = \"whole\""),
+        season("09:00-17:00", "\nlead = \"1h30m\"").replace("id = \"s\"", "id = \"own\""),
+        season("01:00-24:00", "\nlead = \"1h\"").replace("id = \"s\"", "id = \"day\""),
+        season("08:00-07:56", "").replace("id = \"s\"", "id = \"long\""),
+    ]
+    .concat();
+    let model = model_from_strs(TERRITORIES, &[("x.toml", &calendar)]).unwrap();
+    let lead = |id: &str| {
+        let e = model.entries.iter().find(|e| e.id == id).unwrap();
+        (e.lead, e.floor_lead, e.floor_hours().to_string())
+    };
+    // The default's app-wide lead is 5 minutes.
+    assert_eq!(lead("s"), (None, 5, "07:55-20:00".into()));
+    assert_eq!(
+        lead("early"),
+        (None, 0, "00:02-06:00".into()),
+        "before 00:00"
+    );
+    assert_eq!(lead("whole"), (None, 0, "00:00-24:00".into()), "whole days");
+    assert_eq!(lead("own"), (Some(90), 90, "07:30-17:00".into()));
+    assert_eq!(
+        lead("day"),
+        (Some(60), 60, "00:00-24:00".into()),
+        "becomes whole days"
+    );
+    assert_eq!(
+        lead("long"),
+        (None, 0, "08:00-07:56".into()),
+        "a day or longer"
+    );
+}
+
+#[test]
+fn scale_up_tolerance_is_a_fraction_with_three_decimals() {
+    for value in ["1.0", "-0.1", "0.0005"] {
+        let out = territories_with(
+            "prescale_lead = \"5m\"",
+            &format!("prescale_lead = \"5m\"\nscale_up_tolerance = {value}"),
+        );
+        assert_diag(
+            &out,
+            "`app.scale_up_tolerance` must be a fraction in [0, 1) with at most three decimals",
+            "territories.toml:14",
+        );
+    }
+}
+
+#[test]
+fn floors_the_hpa_tolerance_holds_back_are_warned_about() {
+    let territories = TERRITORIES.replace(
+        "queries = { min = 2, max = 6, rps_per_replica = 80, baseline_rps = 120 }",
+        "queries = { min = 2, max = 30, rps_per_replica = 80, baseline_rps = 120 }",
+    );
+    let calendar = SEASON.replace("queries = 4", "queries = 12");
+    let warnings = |territories: &str| {
+        let s = sources(territories, &[("x.toml", &calendar)]);
+        scalegen::config::validate::validate_sources(&s, Default::default())
+            .unwrap()
+            .warnings
+            .into_iter()
+            .map(|w| w.message)
+            .collect::<Vec<_>>()
+    };
+    let w = warnings(&territories);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("floor for DE.queries (12) is never reached from 11 running replicas"),
+        "{w:?}"
+    );
+    let exact = territories.replacen(
+        "prescale_lead = \"5m\"",
+        "prescale_lead = \"5m\"\nscale_up_tolerance = 0.0",
+        1,
+    );
+    assert!(warnings(&exact).is_empty());
+    let loose = territories.replacen(
+        "prescale_lead = \"5m\"",
+        "prescale_lead = \"5m\"\nscale_up_tolerance = 0.25",
+        1,
+    );
+    let w = warnings(&loose);
+    assert!(w[0].contains("from 10 to 11 running replicas"), "{w:?}");
 }

@@ -90,6 +90,7 @@ impl Validator {
             None => Some(Vec::new()),
             Some(l) => self.load(base, p, path, l),
         };
+        let lead = self.entry_lead(p, raw.lead.as_ref(), hours, base.app.prescale_lead);
         let days_at = raw.days.as_ref().map_or(raw.id.span(), |d| d.span());
         self.places.insert(("days", id.clone()), p.at(days_at));
         self.places.insert(("to", id.clone()), p.at(raw.to.span()));
@@ -108,6 +109,8 @@ impl Validator {
             days: days?,
             floors: floors?,
             load: load?,
+            lead: lead?.0,
+            floor_lead: lead?.1,
             file: p.file.clone(),
         })
     }
@@ -247,10 +250,14 @@ impl Validator {
                 };
                 match self.floor_replicas(p, id, (code.get_ref(), workload.get_ref()), tw, replicas)
                 {
-                    Some(replicas) => out.push(Floor {
+                    Some(r) => out.push(Floor {
                         territory: code.get_ref().clone(),
                         workload: workload.get_ref().clone(),
-                        replicas,
+                        replicas: {
+                            let at = (code.get_ref().as_str(), workload.get_ref().as_str());
+                            self.tolerance_gap(base, p, (id, at, tw.min), r, replicas.span());
+                            r
+                        },
                     }),
                     None => ok = false,
                 }

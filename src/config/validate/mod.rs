@@ -12,6 +12,7 @@ mod operations;
 mod pods;
 pub mod rules;
 mod territories;
+mod traffic;
 
 use crate::config::load::{self, Sources};
 use crate::config::model::Model;

@@ -164,7 +164,7 @@ fn first_dst_edge(e: &Entry, tz: chrono_tz::Tz, year: i32) -> Option<(NaiveDate,
             if !e.dates.contains(day) || !e.days.contains(day.weekday()) {
                 return None;
             }
-            if changes(day, e.hours.start_minute) {
+            if changes(day, e.floor_hours().start_minute) {
                 return Some((day, "start"));
             }
             let end_day = day + chrono::Duration::days(i64::from(e.hours.ends_next_day()));

@@ -4,7 +4,7 @@ use super::events::{default_alerts, placeholder_events};
 use super::Validator;
 use crate::config::model::{
     App, KedaVersion, Model, PromDuration, Region, Resources, Territory, TerritoryWorkload,
-    Workload,
+    TrafficSettings, Workload,
 };
 use crate::config::parse::{self, Parsed, RawTerritoriesFile, SStr, Seg};
 use crate::config::values::{
@@ -37,6 +37,12 @@ impl Validator {
                 .section(a, &[Seg::Key("alerts".into())], &mut self.diags)
                 .and_then(|a| self.alerts(p, a)),
         };
+        let traffic = match &raw.traffic {
+            None => Some(TrafficSettings::default()),
+            Some(t) => p
+                .section(t, &[Seg::Key("traffic".into())], &mut self.diags)
+                .and_then(|t| self.traffic(p, t)),
+        };
         let workloads = workloads?;
         let (territories, all_ok) = self.territories(p, &workloads, app.as_ref());
         let environments = self.environments(p, &territories, &workloads);
@@ -48,6 +54,7 @@ impl Validator {
             territories: territories.clone(),
             events: events.clone().unwrap_or_else(placeholder_events),
             alerts: alerts.clone().unwrap_or_else(default_alerts),
+            traffic: traffic.clone().unwrap_or_default(),
             entries: Vec::new(),
             blackouts: Vec::new(),
             environments: environments.clone().unwrap_or_default(),
@@ -56,6 +63,7 @@ impl Validator {
             && events.is_some()
             && alerts.is_some()
             && environments.is_some()
+            && traffic.is_some()
             && all_ok;
         Some((for_calendars, complete))
     }
@@ -103,6 +111,14 @@ impl Validator {
             Some(v) => self.int_in(p, v, 1, u32::MAX as i64, "`app.migration_version`"),
         };
         let monitoring_labels = self.monitoring_labels(p, a.monitoring_labels.as_ref());
+        let prescale_lead = match &a.prescale_lead {
+            None => Some(0),
+            Some(v) => self.lead(p, v, "`app.prescale_lead`"),
+        };
+        let scale_up_tolerance = match &a.scale_up_tolerance {
+            None => Some(None),
+            Some(v) => self.scale_up_tolerance(p, v).map(Some),
+        };
         if !ok {
             return None;
         }
@@ -119,6 +135,8 @@ impl Validator {
             runbook_url: a.runbook_url.get_ref().clone(),
             migration_version: migration_version? as u32,
             monitoring_labels: monitoring_labels?,
+            prescale_lead: prescale_lead?,
+            scale_up_tolerance: scale_up_tolerance?,
         })
     }
 
@@ -592,5 +610,7 @@ fn placeholder_app() -> App {
         runbook_url: String::new(),
         migration_version: 1,
         monitoring_labels: Vec::new(),
+        prescale_lead: 0,
+        scale_up_tolerance: None,
     }
 }

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use crate::config::model::{Entry, Model, Territory, TerritoryWorkload};
+use crate::config::model::{Model, Territory, TerritoryWorkload};
 use crate::schedule::keda::FloorInterval;
 use crate::schedule::windows;
 
@@ -43,13 +43,6 @@ struct LoadWindow {
     factor: f64,
 }
 
-/// The effective load factor of `entry` for `territory` (module docs), or `None` when
-/// the entry has no load key for it.
-pub fn effective_factor(entry: &Entry, territory: &Territory) -> Option<f64> {
-    let parts = entry.load_parts(territory)?;
-    Some(parts.iter().map(|p| p.share * p.factor).sum())
-}
-
 /// Every calendar window of entries with a load factor for `territory` that overlaps
 /// `range` (days `from - 1 ..= to` cover windows crossing midnight into the range).
 fn load_windows(
@@ -61,10 +54,10 @@ fn load_windows(
     let days = (first - Duration::days(1), last);
     let mut out = Vec::new();
     for entry in &model.entries {
-        let Some(factor) = effective_factor(entry, territory) else {
+        let Some(factor) = entry.load_factor(territory) else {
             continue;
         };
-        for w in windows::windows(model, entry, &territory.code, territory.timezone, days) {
+        for w in windows::traffic_windows(model, entry, &territory.code, territory.timezone, days) {
             let (start, end) = (w.start.max(lo), w.end.min(hi));
             if start < end {
                 out.push(LoadWindow { start, end, factor });

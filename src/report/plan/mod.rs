@@ -7,15 +7,16 @@
 //!
 //! - floor replica-hours = Σ floor × hours of each interval;
 //! - static replica-hours = max × hours (peak provisioning all the time);
-//! - saving = 1 − floor / static, in percent.
+//! - saving = 1 − floor / static, in percent: a saving against static peak provisioning
+//!   only. Against plain reactive autoscaling pre-scaling costs replica-hours; the text
+//!   says so and points to `simulate` (SPEC §1 plan, §8), which compares both.
 //!
 //! **Load model** (only for territory workloads with `baseline_rps`): the load at t is
-//! `baseline_rps × f(t)`, where f(t) is the highest *effective load factor* among the
-//! entries whose calendar window (SPEC §2.2: entry dates, `days`, blackouts, hours) is
-//! open at t for the territory, and 1 when none is open. An entry's effective factor
-//! for territory T mixes its region keys by traffic share:
-//! `Σ_r share_r × f(T-r) + (1 − Σ_r share_r) × f(T)`, where `f(T-r)` falls back to
-//! `f(T)` and `f(T)` to 1; an entry with no `T` or `T-*` key leaves T's load alone.
+//! `baseline_rps × f(t)`, where f(t) is the highest load factor (SPEC §8.1,
+//! [`crate::config::model::Entry::load_factor`]: region keys mixed by traffic share) among
+//! the entries whose traffic window (SPEC §2.2: entry dates, `days`, blackouts, hours —
+//! a lead opens floors earlier, not traffic) is open at t for the territory, and 1 when
+//! none is open; an entry with no `T` or `T-*` key leaves T's load alone.
 //! Window edges at wall times that occur twice count at the later instant; a window
 //! whose start or end wall time does not exist that day does not open (as §2.2 says).
 //! Expected replicas = `min(max, max(floor, ⌈load / rps_per_replica⌉))`; the hours
@@ -549,7 +550,7 @@ load = { DE = 2.0, "DE-BY" = 6.0, CH = 1.5 }
 #[cfg(test)]
 mod tests {
     use super::fixture::{model, schedule};
-    use super::load::{demand, effective_factor};
+    use super::load::demand;
     use super::*;
 
     #[test]
@@ -599,9 +600,9 @@ mod tests {
         let de = m.territory("DE").unwrap();
         let e = &m.entries[0];
         // BY 0.25 × 6 + BW 0.20 × 2 + 0.55 × 2 = 3.0
-        assert!((effective_factor(e, de).unwrap() - 3.0).abs() < 1e-12);
-        assert!((effective_factor(e, m.territory("CH").unwrap()).unwrap() - 1.5).abs() < 1e-12);
-        assert_eq!(effective_factor(e, m.territory("AT").unwrap()), None);
+        assert!((e.load_factor(de).unwrap() - 3.0).abs() < 1e-12);
+        assert!((e.load_factor(m.territory("CH").unwrap()).unwrap() - 1.5).abs() < 1e-12);
+        assert_eq!(e.load_factor(m.territory("AT").unwrap()), None);
 
         let p = plan(&m, &schedule(&m), "2026-09-01", "2026-09-01").unwrap();
         let de_q = &p

@@ -36,6 +36,12 @@
 //!   every other day (it is outside every window) and bounds the damage on the DST
 //!   day, a span §2.2 does not judge.
 //!
+//! Lead time (SPEC §2.2): everything above compiles an entry's *floor* hours, its
+//! `hours` opened its lead earlier on the same start day ([`Entry::floor_hours`]; the
+//! window keeps its end). Start expressions, the zone checks of the start minute and
+//! the early start all use that minute; validation keeps it on the start day and the
+//! window shorter than a day, so the rules above hold unchanged.
+//!
 //! Dated entries have no year in cron: their triggers name their own month-days and
 //! recur there every year (§4.2); [`Expiry`] records when to remove them.
 
@@ -125,7 +131,8 @@ pub fn entry_pairs(
     // Continuous whole-day triggers fire only at the ends of their runs; where the
     // zone skips midnight on some day, robfig would miss such a boundary and keep the
     // trigger active for a year, so those zones get per-day windows (daily starts).
-    let continuous = e.hours.is_whole_day() && !gaps.may_skip(t.timezone, 0);
+    let hours = e.floor_hours();
+    let continuous = hours.is_whole_day() && !gaps.may_skip(t.timezone, 0);
     let pairs = match e.dates {
         DateRange::Recurring { .. } if !e.days.is_all() => {
             weekday_pairs(model, e, t, commas, continuous, gaps)
@@ -141,7 +148,7 @@ pub fn entry_pairs(
             let (m, h) = end_time(e);
             let mut rects = rectangles(&ends, commas);
             if rects == [("*".to_string(), "*".to_string())]
-                && e.hours.start_minute == e.hours.end_minute % 1440
+                && hours.start_minute == hours.end_minute % 1440
             {
                 // Whole days every day, per day: KEDA rejects start == end, so the ends
                 // go to two triggers, one per half year.
@@ -194,7 +201,7 @@ fn end_time(e: &Entry) -> (u32, u32) {
 
 /// The end days of entry `e` (not whole-day, every weekday) in territory `code`.
 fn end_days(model: &Model, e: &Entry, code: &str) -> Grid {
-    let shift = e.hours.ends_next_day();
+    let shift = e.floor_hours().ends_next_day();
     let mut g = [[false; 31]; 12];
     let mut set = |m: u32, d: u32| g[m as usize - 1][d as usize - 1] = true;
     match e.dates {
@@ -235,9 +242,10 @@ fn end_days(model: &Model, e: &Entry, code: &str) -> Grid {
 /// misses costs at most the day before instead of a year; where the zone can skip
 /// the start time it also fires one hour earlier.
 fn start_expr(e: &Entry, tz: Tz, end_days: &str, commas: bool, gaps: &mut GapCache) -> String {
-    let s = e.hours.start_minute;
+    let hours = e.floor_hours();
+    let s = hours.start_minute;
     let (m, h) = (s % 60, s / 60);
-    let len = e.hours.end_offset_minutes() - s;
+    let len = hours.end_offset_minutes() - s;
     let skippable = gaps.may_skip(tz, s);
     if len <= 23 * 60 && skippable {
         if early_start_applies(e) {
@@ -247,18 +255,20 @@ fn start_expr(e: &Entry, tz: Tz, end_days: &str, commas: bool, gaps: &mut GapCac
             return format!("{m} 0,23 * * *");
         }
     }
-    if !e.hours.ends_next_day() && !skippable && gaps.is_regular(tz) {
+    if !hours.ends_next_day() && !skippable && gaps.is_regular(tz) {
         return format!("{m} {h} {end_days}");
     }
     format!("{m} {h} * * *")
 }
 
-/// Whether this compiler opens the entry's windows one hour early on days when the start
-/// does not exist (`start_expr`): hours start at 01:00 or later and the window is at
-/// most 23 hours long, so the extra start never falls inside a window.
+/// Whether this compiler opens the entry's floor windows one hour early on days when
+/// their start does not exist (`start_expr`): the floor hours (lead included) start at
+/// 01:00 or later and the window is at most 23 hours long, so the extra start never
+/// falls inside a window.
 pub fn early_start_applies(e: &Entry) -> bool {
-    let len = e.hours.end_offset_minutes() - e.hours.start_minute;
-    !e.hours.is_whole_day() && e.hours.start_minute >= 60 && len <= 23 * 60
+    let hours = e.floor_hours();
+    let len = hours.end_offset_minutes() - hours.start_minute;
+    !hours.is_whole_day() && hours.start_minute >= 60 && len <= 23 * 60
 }
 
 /// Seasons with a weekday filter (validation guarantees whole months and same-day
@@ -301,7 +311,7 @@ fn weekday_pairs(
             })
             .collect();
     }
-    let shift = e.hours.ends_next_day();
+    let shift = e.floor_hours().ends_next_day();
     let end_dows: Vec<u32> = {
         let mut v: Vec<u32> = dows.iter().map(|d| (d + u32::from(shift)) % 7).collect();
         v.sort_unstable();

@@ -14,8 +14,9 @@
 //! proof tests report how many minutes they exclude ([`compare`]).
 //!
 //! **Independent on purpose.** This module keeps its own copy of the window generator,
-//! the local-time resolver and the offset-change scan (the compiler uses
-//! `schedule::windows`, `config::zone` and the model's start-day queries). A proof that
+//! the local-time resolver, the offset-change scan and the lead-time rule (the compiler
+//! uses `schedule::windows`, `config::zone`, the model's start-day queries and
+//! `Entry::floor_hours`). A proof that
 //! shared those with the compiler could not catch a bug in them: both sides would agree
 //! on the same wrong windows. Only the model's types and plain calendar facts
 //! (`DateRange::contains`, blackout days) are shared, and the one rule *about* the
@@ -213,6 +214,27 @@ fn end_offset_minutes(e: &Entry) -> u32 {
     }
 }
 
+/// The minute of its start day at which entry `e`'s floor window opens (SPEC §2.2
+/// "Lead time"): `hours.start` minus the entry's own `lead`, or minus the app-wide
+/// `prescale_lead` where that can apply (not whole days, not before the day's 00:00,
+/// the window staying shorter than a day or becoming exactly the day), else
+/// `hours.start`.
+fn floor_start_minute(model: &Model, e: &Entry) -> u32 {
+    let start = e.hours.start_minute;
+    let lead = e.lead.unwrap_or_else(|| {
+        let app = model.app.prescale_lead;
+        let whole_day = start == 0 && e.hours.end_minute == 1440;
+        let becomes_whole_day = start == app && e.hours.end_minute == 1440;
+        let overlaps_next = end_offset_minutes(e) - start + app >= 1440 && !becomes_whole_day;
+        if whole_day || app > start || overlaps_next {
+            0
+        } else {
+            app
+        }
+    });
+    start.saturating_sub(lead)
+}
+
 /// One window of an entry that opens, in real time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Window {
@@ -270,7 +292,7 @@ pub fn windows(
             if !starts_on(model, e, code, s) {
                 continue;
             }
-            let start = wall(tz, s, e.hours.start_minute).boundary();
+            let start = wall(tz, s, floor_start_minute(model, e)).boundary();
             let end = wall(tz, s, end_offset_minutes(e)).boundary();
             let (Some(start), Some(end)) = (start, end) else {
                 continue; // §2.2: a window whose start or end does not exist does not open
@@ -398,6 +420,8 @@ mod tests {
                 runbook_url: "http://r".into(),
                 migration_version: 1,
                 monitoring_labels: vec![],
+                prescale_lead: 0,
+                scale_up_tolerance: None,
             },
             workloads: vec![Workload {
                 name: "q".into(),
@@ -447,6 +471,7 @@ mod tests {
                 prescale_idle_ratio: 0.2,
                 prescale_idle_for: PromDuration { seconds: 1800 },
             },
+            traffic: Default::default(),
             entries,
             blackouts,
             environments: vec![],
@@ -479,6 +504,8 @@ mod tests {
                 replicas: floor,
             }],
             load: vec![],
+            lead: None,
+            floor_lead: 0,
             file: "c.toml".into(),
         }
     }

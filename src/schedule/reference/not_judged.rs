@@ -4,8 +4,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 
 use super::{
-    bounds, days, end_offset_minutes, first_instant_at_or_after, local_date, offset_changes,
-    starts_on, territory, wall, OffsetChange, Wall,
+    bounds, days, end_offset_minutes, first_instant_at_or_after, floor_start_minute, local_date,
+    offset_changes, starts_on, territory, wall, OffsetChange, Wall,
 };
 use crate::config::model::{DateRange, Entry, Model};
 use crate::schedule::compile::early_start_applies;
@@ -131,16 +131,17 @@ fn dst_edges(
         return;
     }
     let end_off = end_offset_minutes(e);
+    let start = floor_start_minute(model, e);
     for s in days(first, last) {
         if !starts_on(model, e, code, s) {
             continue;
         }
-        let sw = wall(tz, s, e.hours.start_minute);
+        let sw = wall(tz, s, start);
         let ew = wall(tz, s, end_off);
         let end_real = ew
             .boundary()
             .unwrap_or_else(|| first_instant_at_or_after(tz, ndt_of(s, end_off)));
-        for (w, minute) in [(sw, e.hours.start_minute), (ew, end_off)] {
+        for (w, minute) in [(sw, start), (ew, end_off)] {
             if let Wall::Ambiguous { .. } = w {
                 if let Some(c) = change_at_wall(changes, ndt_of(s, minute)) {
                     let (a, b) = fold_span(c);
@@ -157,7 +158,7 @@ fn dst_edges(
             // firing that exists: one hour earlier with the compiler's early start, or
             // the day before.
             let early = if early_start_applies(e) {
-                wall(tz, s, e.hours.start_minute - 60).earliest()
+                wall(tz, s, start - 60).earliest()
             } else {
                 None
             };
@@ -169,7 +170,7 @@ fn dst_edges(
                 reason: NotJudged::DstEdge,
             });
         }
-        if ew == Wall::Missing && e.hours.is_whole_day() {
+        if ew == Wall::Missing && start == 0 && end_off == 1440 {
             // Consecutive whole days compile to one continuous trigger: it stays active
             // over a skipped midnight that §2.2 says closes both days' windows.
             let start = first_instant_at_or_after(tz, ndt_of(s, 0));
