@@ -5,7 +5,9 @@
 //! kustomization listing them comes last. Nothing is written here. Each file gets
 //! scalegen's generated-file header, and every YAML file is parsed back before it is
 //! accepted ([`mod@file`]), so a template bug surfaces as an internal error naming the
-//! template and file instead of as a broken manifest on disk.
+//! template and file instead of as a broken manifest on disk. The re-parse has a fast
+//! path for the plain YAML the templates write ([`yaml_subset`]): it proves the full
+//! parse would succeed, and anything it cannot prove gets the full parse.
 //!
 //! The artefact modules import the engine, the file type and the PromQL builder, never
 //! this orchestrator, so the imports inside `render/` point one way.
@@ -17,6 +19,7 @@ pub mod migration;
 pub mod monitoring;
 pub mod promql;
 pub mod runbook;
+pub mod yaml_subset;
 
 use crate::config::model::Model;
 use crate::schedule::Schedule;
