@@ -42,7 +42,12 @@ const MAX_NUMBER: usize = 18;
 /// Whether `text` is in the subset described in the module docs, which implies that
 /// `serde_yaml` parses every document of it without error.
 pub fn accepts(text: &str) -> bool {
-    text.chars().all(allowed_char) && Recognizer::default().run(text).is_some()
+    let ascii_ok = |b: &u8| matches!(b, b'\t' | b'\n' | b' '..=b'~');
+    let chars_ok = match text.bytes().position(|b| !ascii_ok(&b)) {
+        None => true,
+        Some(i) => text[i..].chars().all(allowed_char),
+    };
+    chars_ok && Recognizer::default().run(text).is_some()
 }
 
 /// Characters libyaml's reader accepts, without line breaks other than `\n` and without
