@@ -423,6 +423,9 @@ fn dated_whole_day_pairs(dates: &[NaiveDate], commas: bool) -> Vec<CronPair> {
 #[derive(Debug, Default)]
 pub struct GapCache {
     zones: BTreeMap<String, Vec<OffsetChange>>,
+    /// Answers of [`Self::may_skip`] by (zone, minute): asked once per entry and
+    /// territory, each answer scans a century of changes.
+    skips: BTreeMap<(String, u32), bool>,
 }
 
 impl GapCache {
@@ -442,6 +445,16 @@ impl GapCache {
 
     /// Whether local minute-of-day `minute` does not exist on some day in `tz`.
     pub fn may_skip(&mut self, tz: Tz, minute: u32) -> bool {
+        let key = (tz.name().to_string(), minute);
+        if let Some(&known) = self.skips.get(&key) {
+            return known;
+        }
+        let skips = self.scan_skips(tz, minute);
+        self.skips.insert(key, skips);
+        skips
+    }
+
+    fn scan_skips(&mut self, tz: Tz, minute: u32) -> bool {
         self.changes(tz)
             .iter()
             .filter(|c| c.after > c.before)
