@@ -276,8 +276,18 @@ impl DateRange {
     pub fn contains(&self, d: NaiveDate) -> bool {
         match *self {
             DateRange::Dated { from, to } => from <= d && d <= to,
+            DateRange::Recurring { .. } => self.contains_month_day(d.month(), d.day()),
+        }
+    }
+
+    /// Whether month-day `(month, day)` lies in a recurring range (what [`Self::contains`]
+    /// answers for any date on that month-day); for a dated range, whether its date in
+    /// the leap year 2028 does.
+    pub fn contains_month_day(&self, month: u32, day: u32) -> bool {
+        match *self {
+            DateRange::Dated { .. } => self.contains(leap_year_day(month, day)),
             DateRange::Recurring { from, to } => {
-                let md = (d.month(), d.day());
+                let md = (month, day);
                 let f = (from.month, from.day);
                 // `to` = 02-28 must not include Feb 29, so compare on (month, day) directly;
                 // a range *containing* the end of February includes 02-29 naturally.
@@ -487,7 +497,7 @@ impl BlackoutDays {
                 DateRange::Recurring { .. } => {
                     for (m, row) in (1..=12).zip(days.recurring.iter_mut()) {
                         for (d, cell) in (1..=days_in_leap_month(m)).zip(row.iter_mut()) {
-                            *cell |= b.dates.contains(leap_year_day(m, d));
+                            *cell |= b.dates.contains_month_day(m, d);
                         }
                     }
                 }
@@ -535,7 +545,7 @@ impl BlackoutDays {
     /// Whether month-day `(month, day)` is a start day of recurring entry `e` as yearless
     /// cron sees it ([`Model::starts_on_month_day`]).
     pub fn starts_on_month_day(&self, e: &Entry, month: u32, day: u32) -> bool {
-        e.dates.contains(leap_year_day(month, day)) && !self.month_day(month, day)
+        e.dates.contains_month_day(month, day) && !self.month_day(month, day)
     }
 }
 

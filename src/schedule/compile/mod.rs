@@ -41,7 +41,7 @@
 
 mod fields;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -423,9 +423,10 @@ fn dated_whole_day_pairs(dates: &[NaiveDate], commas: bool) -> Vec<CronPair> {
 #[derive(Debug, Default)]
 pub struct GapCache {
     zones: BTreeMap<String, Vec<OffsetChange>>,
-    /// Answers of [`Self::may_skip`] by (zone, minute): asked once per entry and
-    /// territory, each answer scans a century of changes.
-    skips: BTreeMap<(String, u32), bool>,
+    /// Answers of [`Self::may_skip`] by (zone, minute) and of [`Self::is_regular`] by
+    /// zone: asked per entry and territory, each answer scans a century of changes.
+    skips: HashMap<(Tz, u32), bool>,
+    regular: HashMap<Tz, bool>,
 }
 
 impl GapCache {
@@ -445,7 +446,7 @@ impl GapCache {
 
     /// Whether local minute-of-day `minute` does not exist on some day in `tz`.
     pub fn may_skip(&mut self, tz: Tz, minute: u32) -> bool {
-        let key = (tz.name().to_string(), minute);
+        let key = (tz, minute);
         if let Some(&known) = self.skips.get(&key) {
             return known;
         }
@@ -471,7 +472,12 @@ impl GapCache {
     /// Whether every offset change of `tz` keeps robfig's `Next` regular (whole hours
     /// on the hour, no skipped midnight): then a firing that exists is always found.
     pub fn is_regular(&mut self, tz: Tz) -> bool {
-        self.changes(tz).iter().all(OffsetChange::is_robfig_regular)
+        if let Some(&known) = self.regular.get(&tz) {
+            return known;
+        }
+        let regular = self.changes(tz).iter().all(OffsetChange::is_robfig_regular);
+        self.regular.insert(tz, regular);
+        regular
     }
 }
 
