@@ -10,8 +10,8 @@
 #  1. render / render --check of the default config against `kubectl kustomize` of the
 #     output and `cp -r` of the output (render and cp both write every byte into an
 #     empty directory; --check compares with an up-to-date one);
-#  2. synthetic configurations (examples/synthetic.rs: TERRITORIESxENTRIES): median time
-#     and peak memory (max RSS) of render (up-to-date output, as in pre-commit and CI),
+#  2. synthetic configurations (examples/synthetic.rs: TERRITORIESxENTRIES): median time,
+#     mean CPU time and peak memory (max RSS) of render (up-to-date output, as in pre-commit and CI),
 #     render --check and `plan` over a year, and the growth exponent b in time ∝ size^b
 #     (b = 1 is linear) from the smallest to the largest size of each series;
 #  3. simulate over a year (examples/simulate_bench.rs, when it exists);
@@ -41,6 +41,9 @@ echo "scalegen $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff -
 median() { awk -F, -v name="$2" 'NR > 1 && $1 == name { print $4 }' "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.1f ms", s * 1000 }'; }
+# Mean CPU time (user + system) of the command named $2 in hyperfine's CSV $1: on a busy
+# machine the wall-clock median includes waiting for a core, this does not.
+cpu() { awk -F, -v name="$2" 'NR > 1 && $1 == name { printf "%.0f ms cpu", ($5 + $6) * 1000 }' "$1"; }
 # Peak resident memory (MiB) of one run of the command.
 peak() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1 | awk '{ printf "%.0f MiB", $1 / 1024 }'; }
 # Exponent b of time ∝ size^b between two (size, seconds) points.
@@ -56,10 +59,10 @@ hyperfine -N --style basic --warmup 5 --min-runs 30 --prepare "rm -rf $work/fres
   -n kustomize "kubectl kustomize $work/default" \
   -n cp "cp -r $work/default $work/copy" >/dev/null
 d=$work/default.csv
-printf '%-28s %10s\n' "render (empty dir)" "$(ms "$(median "$d" render)")" \
-  "render --check" "$(ms "$(median "$d" check)")" \
-  "kubectl kustomize" "$(ms "$(median "$d" kustomize)")" \
-  "cp -r" "$(ms "$(median "$d" cp)")"
+printf '%-28s %10s  (%s)\n' "render (empty dir)" "$(ms "$(median "$d" render)")" "$(cpu "$d" render)" \
+  "render --check" "$(ms "$(median "$d" check)")" "$(cpu "$d" check)" \
+  "kubectl kustomize" "$(ms "$(median "$d" kustomize)")" "$(cpu "$d" kustomize)" \
+  "cp -r" "$(ms "$(median "$d" cp)")" "$(cpu "$d" cp)"
 echo "render / kustomize         $(ratio "$(median "$d" render)" "$(median "$d" kustomize)")   (target <= 0.1)"
 echo "render --check / kustomize $(ratio "$(median "$d" check)" "$(median "$d" kustomize)")   (target <= 0.1)"
 echo "render / cp -r             $(ratio "$(median "$d" render)" "$(median "$d" cp)")"
@@ -77,10 +80,10 @@ synthetic_size() {
     -n check "$bin render --check ${input[*]} --out $out" \
     -n plan "$bin plan ${input[*]} ${year[*]}" >/dev/null
   local c=$work/$size.csv
-  printf '%-9s render %10s %8s   check %10s %8s   plan %10s %8s\n' "$size" \
-    "$(ms "$(median "$c" render)")" "$(peak "$bin" render "${input[@]}" --out "$out")" \
-    "$(ms "$(median "$c" check)")" "$(peak "$bin" render --check "${input[@]}" --out "$out")" \
-    "$(ms "$(median "$c" plan)")" "$(peak "$bin" plan "${input[@]}" "${year[@]}")"
+  printf '%-9s render %10s %12s %8s   check %10s %12s %8s   plan %10s %12s %8s\n' "$size" \
+    "$(ms "$(median "$c" render)")" "$(cpu "$c" render)" "$(peak "$bin" render "${input[@]}" --out "$out")" \
+    "$(ms "$(median "$c" check)")" "$(cpu "$c" check)" "$(peak "$bin" render --check "${input[@]}" --out "$out")" \
+    "$(ms "$(median "$c" plan)")" "$(cpu "$c" plan)" "$(peak "$bin" plan "${input[@]}" "${year[@]}")"
   echo "$size $(median "$c" render) $(median "$c" check) $(median "$c" plan)" >>"$work/series-$2"
 }
 
