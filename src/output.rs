@@ -53,6 +53,8 @@ pub fn diff(out: &Path, files: &[RenderedFile]) -> std::io::Result<Vec<Change>> 
     for f in files {
         let target = out.join(&f.path);
         match std::fs::read(&target) {
+            // Byte-equal is the common case: no copies, no line-ending normalisation.
+            Ok(bytes) if bytes == f.contents.as_bytes() => {}
             Ok(bytes) => {
                 let old = String::from_utf8_lossy(&bytes).into_owned();
                 if normalize(&old) != normalize(&f.contents) {
@@ -70,8 +72,10 @@ pub fn diff(out: &Path, files: &[RenderedFile]) -> std::io::Result<Vec<Change>> 
             Err(e) => return Err(with_path(e, &target)),
         }
     }
+    let rendered: std::collections::BTreeSet<&str> =
+        files.iter().map(|f| f.path.as_str()).collect();
     for path in generated_files(out)? {
-        if !files.iter().any(|f| f.path == path) {
+        if !rendered.contains(path.as_str()) {
             let old = fs_err::read_to_string(out.join(&path)).unwrap_or_default();
             changes.push(Change::Stale { path, old });
         }

@@ -134,6 +134,13 @@ fn sql_ident_filter(s: String) -> Value {
 pub fn yaml_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
+    let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\';
+    if s.bytes().all(plain) {
+        // Printable ASCII without quotes or backslashes needs no escape (the usual case).
+        out.push_str(s);
+        out.push('"');
+        return out;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),

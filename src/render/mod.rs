@@ -6,6 +6,8 @@
 //! written here. Each file gets scalegen's generated-file header, and every YAML file is
 //! parsed back before it is accepted ([`mod@file`]), so a template bug surfaces as an
 //! internal error naming the template and file instead of as a broken manifest on disk.
+//! The re-parse has a fast path for the plain YAML the templates write ([`yaml_subset`]):
+//! it proves the full parse would succeed, and anything it cannot prove gets the full parse.
 //!
 //! The artefact modules import the engine, the file type and the PromQL builder, never
 //! this orchestrator, so the imports inside `render/` point one way.
@@ -20,6 +22,7 @@ pub mod migration;
 pub mod monitoring;
 pub mod promql;
 pub mod runbook;
+pub mod yaml_subset;
 
 use crate::config::model::Model;
 use crate::schedule::Schedule;
@@ -30,11 +33,23 @@ use serde::Serialize;
 /// Renders every artefact of SPEC §3 in memory, sorted by path.
 pub fn render_all(model: &Model, schedule: &Schedule) -> Result<Vec<RenderedFile>, RenderError> {
     let renderer = Renderer::new(model, schedule);
+    // The artefacts are independent: the per-deployment manifests and the runbook on this
+    // thread, monitoring and the migration on a second one (about half each). The result
+    // and the first error reported do not depend on which finishes first.
+    let (k8s, monitoring, runbook, migration) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| (monitoring::render(&renderer), migration::render(&renderer)));
+        let k8s = k8s::render(&renderer);
+        let runbook = runbook::render(&renderer);
+        let (monitoring, migration) = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (k8s, monitoring, runbook, migration)
+    });
     let mut files = Vec::new();
-    files.extend(k8s::render(&renderer)?);
-    files.extend(monitoring::render(&renderer)?);
-    files.extend(runbook::render(&renderer)?);
-    files.extend(migration::render(&renderer)?);
+    files.extend(k8s?);
+    files.extend(monitoring?);
+    files.extend(runbook?);
+    files.extend(migration?);
     files.extend(loadtest::render(&renderer)?);
     files.extend(jobs::render(&renderer)?);
     files.push(kustomize::render(&renderer)?);

@@ -296,12 +296,12 @@ fn playbook(model: &Model, t: &Territory) -> Playbook {
     let entries: Vec<&Entry> = model
         .entries
         .iter()
-        .filter(|e| e.floors.iter().any(|f| f.territory == t.code))
+        .filter(|e| e.floors_territory(&t.code))
         .collect();
     let blackouts: Vec<String> = model
         .blackouts
         .iter()
-        .filter(|b| b.territories.iter().any(|c| c == &t.code))
+        .filter(|b| b.applies_to(&t.code))
         .map(|b| format!("{} ({})", b.name, dates_text(&b.dates)))
         .collect();
     let headroom = t
@@ -326,10 +326,8 @@ fn playbook(model: &Model, t: &Territory) -> Playbook {
         code_raw: raw_ident(&t.code),
         timezone: code(&t.timezone_name),
         targets_table: safe(targets_table(model, std::slice::from_ref(t))),
-        entries_table: (!entries.is_empty()).then(|| {
-            let owned: Vec<Entry> = entries.iter().map(|e| (*e).clone()).collect();
-            safe(calendar_table_for(model, &owned, Some(&t.code)))
-        }),
+        entries_table: (!entries.is_empty())
+            .then(|| safe(calendar_table_for(model, &entries, Some(&t.code)))),
         blackouts: (!blackouts.is_empty()).then(|| inline(&blackouts.join("; "))),
         selector: code(&format!("territory={}", t.code)),
         headroom: inline(&headroom),
@@ -435,12 +433,13 @@ fn alert_index() -> String {
 }
 
 fn calendar_table(model: &Model, entries: &[Entry]) -> String {
-    calendar_table_for(model, entries, None)
+    let entries: Vec<&Entry> = entries.iter().collect();
+    calendar_table_for(model, &entries, None)
 }
 
 /// One row per entry × territory it floors (only `territory` when given); one column per
 /// workload with the floor, `–` where the entry sets none.
-fn calendar_table_for(model: &Model, entries: &[Entry], territory: Option<&str>) -> String {
+fn calendar_table_for(model: &Model, entries: &[&Entry], territory: Option<&str>) -> String {
     let mut headers = vec![
         "Entry",
         "Kind",
@@ -458,12 +457,15 @@ fn calendar_table_for(model: &Model, entries: &[Entry], territory: Option<&str>)
         .map(|w| format!("{} floor", w.name))
         .collect();
     headers.extend(workload_headers.iter().map(String::as_str));
+    let territories: Vec<&Territory> = model
+        .territories
+        .iter()
+        .filter(|t| territory.is_none_or(|c| c == t.code))
+        .collect();
     let mut rows = Vec::new();
     for e in entries {
-        for t in &model.territories {
-            if territory.is_some_and(|c| c != t.code)
-                || !e.floors.iter().any(|f| f.territory == t.code)
-            {
+        for t in &territories {
+            if !e.floors_territory(&t.code) {
                 continue;
             }
             let mut row = vec![

@@ -616,7 +616,7 @@ mod tests {
             (r.deployments[0].floor, text(&r))
         };
         let (floor, t) = report("2026-09-14T07:57");
-        assert_eq!(floor, 6);
+        assert_eq!(floor, 4);
         assert!(
             t.contains(
                 "open ahead of its hours by the prescale_lead of 5 min: floor since \
@@ -625,7 +625,7 @@ mod tests {
             "{t}"
         );
         let (floor, t) = report("2026-09-14T08:01");
-        assert_eq!(floor, 6);
+        assert_eq!(floor, 4);
         assert!(!t.contains("ahead of its hours"), "{t}");
         assert_eq!(report("2026-09-14T07:54").0, 2);
     }

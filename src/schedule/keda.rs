@@ -26,6 +26,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use std::collections::hash_map::{Entry, HashMap};
 
 use crate::schedule::cron::{self, keda_active, Location, NextMemo, Schedule, Zone};
 use crate::schedule::DeploymentSchedule;
@@ -85,6 +86,13 @@ impl std::fmt::Display for Rejected {
 }
 
 impl std::error::Error for Rejected {}
+
+/// Change lists `(grid index, active)` of evaluated triggers by (zone, start, end, grid
+/// start, grid length), shared by [`Evaluator::timeline_shared`] calls.
+#[derive(Debug, Default)]
+pub struct ChangeCache(HashMap<ChangeKey, Vec<(i64, bool)>>);
+
+type ChangeKey = (Tz, Schedule, Schedule, i64, i64);
 
 /// The zones the triggers' `Next` runs in, with or without offset tables.
 struct Zones(Vec<Zone>);
@@ -259,12 +267,33 @@ impl Evaluator {
 
     /// Floor intervals over the minute grid `from + k·1min < to` (see [`timeline`]).
     pub fn timeline(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> (Vec<FloorInterval>, Stats) {
+        self.timeline_shared(from, to, &mut ChangeCache::default())
+    }
+
+    /// [`Self::timeline`], reusing (and filling) `cache`: triggers with the same two
+    /// expressions in the same zone over the same grid have the same change list (the
+    /// desired replicas do not enter KEDA's decision), so each distinct one is evaluated
+    /// once per cache — across the deployments of a `plan`, say.
+    pub fn timeline_shared(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        cache: &mut ChangeCache,
+    ) -> (Vec<FloorInterval>, Stats) {
         let grid = Grid::new(from, to);
         let zones = self.zones_for(grid.from, grid.end());
         let mut stats = Stats::default();
-        let per: Vec<Vec<(i64, bool)>> = (0..self.triggers.len())
-            .map(|i| self.eval_fast(i, &grid, &zones, &mut stats))
-            .collect();
+        let mut per: Vec<Vec<(i64, bool)>> = Vec::with_capacity(self.triggers.len());
+        for (i, t) in self.triggers.iter().enumerate() {
+            let key = (self.tz, t.start.clone(), t.end.clone(), grid.from, grid.n);
+            let changes = match cache.0.entry(key) {
+                Entry::Occupied(known) => known.get().clone(),
+                Entry::Vacant(slot) => slot
+                    .insert(self.eval_fast(i, &grid, &zones, &mut stats))
+                    .clone(),
+            };
+            per.push(changes);
+        }
         (self.merge(&grid, &per), stats)
     }
 

@@ -1,7 +1,9 @@
 //! The windows of SPEC §2.2 in real time: the one window generator the compiler's
 //! expiries, `explain`, `plan`'s load model and `simulate`'s traffic use.
 //!
-//! An entry opens a window on each local start day ([`Model::starts_on`]); the window
+//! An entry opens a window on each local start day ([`BlackoutDays::starts_on`], which
+//! is [`crate::config::model::Model::starts_on`] with the territory's blackout days
+//! gathered once); the window
 //! runs from the day's start time to its end time (the next day's when the hours cross
 //! midnight or end at `24:00`). A boundary whose wall time occurs twice counts at its
 //! later instant; a window whose start or end does not exist that day does not open.
@@ -16,7 +18,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
-use crate::config::model::{Entry, Hours, Model};
+use crate::config::model::{BlackoutDays, Entry, Hours, Model};
 use crate::config::zone;
 
 /// One window of an entry, in real time.
@@ -38,44 +40,43 @@ pub fn window(tz: Tz, hours: Hours, day: NaiveDate) -> Option<Window> {
     Some(Window { day, start, end })
 }
 
-/// The local days `first..=last` on which entry `e` opens a window in territory `code`.
+/// The local days `first..=last` on which entry `e` opens a window in the territory
+/// whose blackout days are `blackouts`.
 pub fn start_days<'a>(
-    model: &'a Model,
+    blackouts: &'a BlackoutDays,
     e: &'a Entry,
-    code: &'a str,
     first: NaiveDate,
     last: NaiveDate,
 ) -> impl Iterator<Item = NaiveDate> + 'a {
     first
         .iter_days()
         .take_while(move |d| *d <= last)
-        .filter(move |d| model.starts_on(e, code, *d))
+        .filter(move |d| blackouts.starts_on(e, *d))
 }
 
-/// Every floor window entry `e` opens in territory `code` (zone `tz`) on local start
-/// days `first..=last`, in day order: its hours opened its lead earlier.
+/// Every floor window entry `e` opens in the territory with blackout days `blackouts`
+/// (zone `tz`) on local start days `first..=last`, in day order: its hours opened its
+/// lead earlier.
 pub fn windows<'a>(
-    model: &'a Model,
+    blackouts: &'a BlackoutDays,
     e: &'a Entry,
-    code: &'a str,
     tz: Tz,
     (first, last): (NaiveDate, NaiveDate),
 ) -> impl Iterator<Item = Window> + 'a {
     let hours = e.floor_hours();
-    start_days(model, e, code, first, last).filter_map(move |day| window(tz, hours, day))
+    start_days(blackouts, e, first, last).filter_map(move |day| window(tz, hours, day))
 }
 
-/// Every traffic window entry `e` opens in territory `code` (zone `tz`) on local start
-/// days `first..=last`, in day order: the windows of its `hours` (SPEC §8.1, where an
-/// entry's `load` applies).
+/// Every traffic window entry `e` opens in the territory with blackout days `blackouts`
+/// (zone `tz`) on local start days `first..=last`, in day order: the windows of its
+/// `hours` (SPEC §8.1, where an entry's `load` applies).
 pub fn traffic_windows<'a>(
-    model: &'a Model,
+    blackouts: &'a BlackoutDays,
     e: &'a Entry,
-    code: &'a str,
     tz: Tz,
     (first, last): (NaiveDate, NaiveDate),
 ) -> impl Iterator<Item = Window> + 'a {
-    start_days(model, e, code, first, last).filter_map(move |day| window(tz, e.hours, day))
+    start_days(blackouts, e, first, last).filter_map(move |day| window(tz, e.hours, day))
 }
 
 /// The instant the window of `hours` starting on `day` ends, even when its end wall time
@@ -106,10 +107,12 @@ pub fn in_lead(
     }
     let day = at.with_timezone(&tz).date_naive();
     let days = (day - Duration::days(1), day);
-    windows(model, e, code, tz, days)
+    let blackouts = BlackoutDays::new(model, code);
+    let found = windows(&blackouts, e, tz, days)
         .filter(|w| w.start <= at && at < w.end)
         .find_map(|w| {
             let traffic = window(tz, e.hours, w.day)?;
             (at < traffic.start).then_some((w, traffic))
-        })
+        });
+    found
 }

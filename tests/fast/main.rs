@@ -8,6 +8,7 @@ mod support;
 
 mod alerts;
 mod architecture;
+mod blackout_days;
 mod cli;
 mod dashboard;
 mod ecosystem;

@@ -3,7 +3,7 @@
 //! DST changes.
 
 use super::Validator;
-use crate::config::model::{Blackout, DateRange, Entry, Model, MonthDay};
+use crate::config::model::{Blackout, BlackoutDays, DateRange, Entry, Model, MonthDay};
 use crate::config::values::days_in_month;
 use crate::config::zone::{self, Wall};
 use crate::diag::{Diagnostic, Location};
@@ -34,6 +34,8 @@ impl Validator {
         blackouts: &[Blackout],
     ) {
         let _ = base;
+        // Which months each blackout splits, worked out once (not per entry).
+        let mut splits: Vec<Option<u16>> = vec![None; blackouts.len()];
         for e in entries {
             let DateRange::Recurring { from, to } = e.dates else {
                 continue;
@@ -56,16 +58,15 @@ impl Validator {
                     .help = Some("cron cannot express e.g. Friday 22:00 to Saturday 02:00 every year; split the hours at midnight or use dated campaigns".into());
                 continue;
             }
-            let floored: Vec<&str> = e.floors.iter().map(|f| f.territory.as_str()).collect();
-            for b in blackouts {
-                if !b.territories.iter().any(|t| floored.contains(&t.as_str())) {
+            let months = month_mask(from, to);
+            for (b, split) in blackouts.iter().zip(&mut splits) {
+                let split = *split.get_or_insert_with(|| split_months(b));
+                if split & months == 0 || !b.territories.iter().any(|t| e.floors_territory(t)) {
                     continue;
                 }
-                if blackout_splits_months(b, from, to) {
-                    let d = Diagnostic::error(format!("blackout `{}` removes only part of a month of season `{}`, which has a `days` filter", b.id, e.id), at.clone())
-                        .with_help("cron cannot express \"weekdays except some days\" every year; black out whole months or use dated campaigns");
-                    self.diags.push(d);
-                }
+                let d = Diagnostic::error(format!("blackout `{}` removes only part of a month of season `{}`, which has a `days` filter", b.id, e.id), at.clone())
+                    .with_help("cron cannot express \"weekdays except some days\" every year; black out whole months or use dated campaigns");
+                self.diags.push(d);
             }
         }
     }
@@ -178,20 +179,25 @@ fn is_whole_months(from: MonthDay, to: MonthDay) -> bool {
     from.day == 1 && to.month != 2 && to.day == days_in_month(2025, to.month)
 }
 
-/// Whether blackout `b` covers some but not all days of a month of the range `from..to`.
-fn blackout_splits_months(b: &Blackout, from: MonthDay, to: MonthDay) -> bool {
+/// The months (bit `m`) the month range of `from..to` touches.
+fn month_mask(from: MonthDay, to: MonthDay) -> u16 {
     let months: Vec<u32> = if from.month <= to.month {
         (from.month..=to.month).collect()
     } else {
         (from.month..=12).chain(1..=to.month).collect()
     };
+    months.iter().fold(0, |mask, m| mask | 1 << m)
+}
+
+/// The months (bit `m`) of which blackout `b` covers some but not all days, in some year.
+fn split_months(b: &Blackout) -> u16 {
     let years: Vec<i32> = match b.dates {
         DateRange::Dated { from, to } => (from.year()..=to.year()).collect(),
         // A leap and a common year cover every month-day pattern.
         DateRange::Recurring { .. } => vec![2027, 2028],
     };
-    years.iter().any(|&y| {
-        months.iter().any(|&m| {
+    let splits = |m: u32| {
+        years.iter().any(|&y| {
             let days = days_in_month(y, m);
             let hit = (1..=days)
                 .filter(|&d| {
@@ -201,7 +207,10 @@ fn blackout_splits_months(b: &Blackout, from: MonthDay, to: MonthDay) -> bool {
                 .count() as u32;
             hit > 0 && hit < days
         })
-    })
+    };
+    (1..=12u32)
+        .filter(|&m| splits(m))
+        .fold(0, |mask, m| mask | 1 << m)
 }
 
 /// A calendar entry cron cannot express every year, found with calendar knowledge the
@@ -232,11 +241,11 @@ pub fn check_expressible(model: &Model) -> Vec<Inexpressible> {
         let partial = model
             .territories
             .iter()
-            .filter(|t| e.floors.iter().any(|f| f.territory == t.code))
+            .filter(|t| e.floors_territory(&t.code))
             .any(|t| {
+                let blackouts = BlackoutDays::new(model, &t.code);
                 (1..=12u32).any(|m| {
-                    (1..=days_in_month(2028, m))
-                        .any(|d| !model.starts_on_month_day(e, &t.code, m, d))
+                    (1..=days_in_month(2028, m)).any(|d| !blackouts.starts_on_month_day(e, m, d))
                 })
             });
         if partial {

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use crate::config::model::{Model, Territory, TerritoryWorkload};
+use crate::config::model::{BlackoutDays, Model, Territory, TerritoryWorkload};
 use crate::schedule::keda::FloorInterval;
 use crate::schedule::windows;
 
@@ -52,12 +52,13 @@ fn load_windows(
     (lo, hi): (DateTime<Utc>, DateTime<Utc>),
 ) -> Vec<LoadWindow> {
     let days = (first - Duration::days(1), last);
+    let blackouts = BlackoutDays::new(model, &territory.code);
     let mut out = Vec::new();
     for entry in &model.entries {
         let Some(factor) = entry.load_factor(territory) else {
             continue;
         };
-        for w in windows::traffic_windows(model, entry, &territory.code, territory.timezone, days) {
+        for w in windows::traffic_windows(&blackouts, entry, territory.timezone, days) {
             let (start, end) = (w.start.max(lo), w.end.min(hi));
             if start < end {
                 out.push(LoadWindow { start, end, factor });

@@ -34,11 +34,12 @@ pub mod text;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Serialize, Serializer};
+use std::collections::{BTreeMap, HashMap};
 
-use crate::config::model::{EntryKind, Model, TerritoryWorkload};
+use crate::config::model::{DateRange, Entry, EntryKind, Model, TerritoryWorkload};
 use crate::config::zone::local_midnight;
 use crate::report::{select, ReportError};
-use crate::schedule::keda::Evaluator;
+use crate::schedule::keda::{ChangeCache, Evaluator};
 use crate::schedule::{DeploymentSchedule, Schedule};
 use load::{LoadModel, Segment};
 
@@ -238,8 +239,9 @@ pub fn plan(model: &Model, schedule: &Schedule, from: &str, to: &str) -> Result<
         )));
     }
     let mut deployments = Vec::new();
+    let mut cache = ChangeCache::default();
     for ds in select(model, schedule, None, None)? {
-        deployments.push(deployment_plan(model, ds, first, last)?);
+        deployments.push(deployment_plan(model, ds, first, last, &mut cache)?);
     }
     let floor: f64 = deployments.iter().map(|d| d.floor_replica_hours).sum();
     let stat: f64 = deployments.iter().map(|d| d.static_replica_hours).sum();
@@ -261,6 +263,7 @@ fn deployment_plan(
     ds: &DeploymentSchedule,
     first: NaiveDate,
     last: NaiveDate,
+    cache: &mut ChangeCache,
 ) -> Result<DeploymentPlan, ReportError> {
     let ev = Evaluator::new(ds).map_err(|e| ReportError::Internal(e.to_string()))?;
     let tz = ev.timezone();
@@ -272,7 +275,7 @@ fn deployment_plan(
         .ok_or_else(|| ReportError::Internal(format!("unknown workload {}", ds.workload)))?;
     let start = local_midnight(tz, first);
     let end = local_midnight(tz, last + Duration::days(1));
-    let (timeline, _) = ev.timeline(start, end);
+    let (timeline, _) = ev.timeline_shared(start, end, cache);
     let load = LoadModel::new(model, territory, tw, (first, last), (start, end));
     let mut tally = Tally::new(model, ds, tz, tw);
     for seg in load::segments(&timeline, load.as_ref()) {
@@ -283,7 +286,6 @@ fn deployment_plan(
 
 /// The running sums of [`deployment_plan`] over the segments of the timeline.
 struct Tally<'a> {
-    model: &'a Model,
     ds: &'a DeploymentSchedule,
     tz: Tz,
     bounds: &'a TerritoryWorkload,
@@ -299,6 +301,10 @@ struct Tally<'a> {
     peak: Option<(u32, f64, DateTime<Utc>)>,
     /// Seconds in which a campaign's trigger is active on a local day outside its dates.
     outside: Vec<(&'a str, i64)>,
+    /// Position of each campaign id in `outside`.
+    outside_at: HashMap<&'a str, usize>,
+    /// Per trigger: the dates of its campaign (`None` for seasons and unknown entries).
+    campaign_dates: Vec<Option<DateRange>>,
     intervals: Vec<PlanInterval>,
 }
 
@@ -309,8 +315,20 @@ impl<'a> Tally<'a> {
         tz: Tz,
         bounds: &'a TerritoryWorkload,
     ) -> Self {
+        // Entry ids are unique; the first entry of an id and kind is its entry.
+        let mut entries: BTreeMap<(EntryKind, &str), &Entry> = BTreeMap::new();
+        for e in &model.entries {
+            entries.entry((e.kind, e.id.as_str())).or_insert(e);
+        }
+        let campaign_dates = ds
+            .triggers
+            .iter()
+            .map(|t| {
+                let e = entries.get(&(t.entry_kind, t.entry_id.as_str()))?;
+                (t.entry_kind == EntryKind::Campaign).then_some(e.dates)
+            })
+            .collect();
         Tally {
-            model,
             ds,
             tz,
             bounds,
@@ -320,6 +338,8 @@ impl<'a> Tally<'a> {
             risk_s: 0,
             peak: None,
             outside: Vec::new(),
+            outside_at: HashMap::new(),
+            campaign_dates,
             intervals: Vec::new(),
         }
     }
@@ -356,17 +376,18 @@ impl<'a> Tally<'a> {
     fn count_outside_dates(&mut self, seg: &Segment, secs: i64) {
         let day = seg.start.with_timezone(&self.tz).date_naive();
         for &i in &seg.active {
-            let t = &self.ds.triggers[i];
-            let own_dates = self
-                .model
-                .entries
-                .iter()
-                .find(|e| e.id == t.entry_id && e.kind == t.entry_kind)
-                .is_none_or(|e| e.dates.contains(day) || e.dates.contains(day - Duration::days(1)));
-            if t.entry_kind == EntryKind::Campaign && !own_dates {
-                match self.outside.iter_mut().find(|(id, _)| *id == t.entry_id) {
-                    Some((_, s)) => *s += secs,
-                    None => self.outside.push((&t.entry_id, secs)),
+            let Some(dates) = self.campaign_dates[i] else {
+                continue;
+            };
+            if dates.contains(day) || dates.contains(day - Duration::days(1)) {
+                continue;
+            }
+            let id = self.ds.triggers[i].entry_id.as_str();
+            match self.outside_at.get(id) {
+                Some(&at) => self.outside[at].1 += secs,
+                None => {
+                    self.outside_at.insert(id, self.outside.len());
+                    self.outside.push((id, secs));
                 }
             }
         }

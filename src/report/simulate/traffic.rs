@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 
-use crate::config::model::{Entry, Model, Territory, TrafficSettings};
+use crate::config::model::{BlackoutDays, Entry, Model, Territory, TrafficSettings};
 use crate::report::ReportError;
 use crate::schedule::cron::Zone;
 use crate::schedule::windows;
@@ -46,8 +46,9 @@ pub struct Span {
 /// `[from, to)`, in day order.
 pub fn entry_windows(model: &Model, e: &Entry, t: &Territory, from: i64, to: i64) -> Vec<Span> {
     let days = local_days(t, from, to);
+    let blackouts = BlackoutDays::new(model, &t.code);
     spans(
-        windows::traffic_windows(model, e, &t.code, t.timezone, days),
+        windows::traffic_windows(&blackouts, e, t.timezone, days),
         from,
         to,
     )
@@ -57,11 +58,8 @@ pub fn entry_windows(model: &Model, e: &Entry, t: &Territory, from: i64, to: i64
 /// that overlaps `[from, to)`, in day order.
 pub fn floor_windows(model: &Model, e: &Entry, t: &Territory, from: i64, to: i64) -> Vec<Span> {
     let days = local_days(t, from, to);
-    spans(
-        windows::windows(model, e, &t.code, t.timezone, days),
-        from,
-        to,
-    )
+    let blackouts = BlackoutDays::new(model, &t.code);
+    spans(windows::windows(&blackouts, e, t.timezone, days), from, to)
 }
 
 /// The local start days whose windows can overlap `[from, to)`.

@@ -47,12 +47,12 @@
 
 mod fields;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::config::model::{DateRange, Entry, Model, Territory};
+use crate::config::model::{BlackoutDays, DateRange, Entry, Model, Territory};
 use crate::config::zone::{self, OffsetChange};
 use crate::schedule::windows;
 use crate::schedule::{CronTrigger, DeploymentSchedule, Expiry, Schedule};
@@ -74,7 +74,13 @@ pub fn compile(model: &Model) -> Schedule {
     let commas = model.app.keda_version.allows_commas_in_cron();
     let mut gaps = GapCache::default();
     let mut deployments = Vec::new();
-    for t in &model.territories {
+    // Each territory's blackout days, gathered once (not per entry × day).
+    let blackouts: Vec<BlackoutDays> = model
+        .territories
+        .iter()
+        .map(|t| BlackoutDays::new(model, &t.code))
+        .collect();
+    for (t, blackout_days) in model.territories.iter().zip(&blackouts) {
         // The cron pairs depend on the entry and the territory, not the workload.
         let mut pairs: BTreeMap<usize, Vec<CronPair>> = BTreeMap::new();
         for w in &model.workloads {
@@ -91,7 +97,7 @@ pub fn compile(model: &Model) -> Schedule {
                 }
                 let ps = pairs
                     .entry(i)
-                    .or_insert_with(|| entry_pairs(model, e, t, commas, &mut gaps));
+                    .or_insert_with(|| entry_pairs(e, t, blackout_days, commas, &mut gaps));
                 for (n, p) in ps.iter().enumerate() {
                     triggers.push(CronTrigger {
                         name: format!("{}-{}-{}", e.kind.as_str(), e.id, n + 1),
@@ -116,15 +122,16 @@ pub fn compile(model: &Model) -> Schedule {
     }
     Schedule {
         deployments,
-        expiries: expiries(model),
+        expiries: expiries(model, &blackouts),
     }
 }
 
-/// The cron pairs of entry `e` in territory `t`, in a stable order.
+/// The cron pairs of entry `e` in territory `t` (whose blackout days are `blackouts`),
+/// in a stable order.
 pub fn entry_pairs(
-    model: &Model,
     e: &Entry,
     t: &Territory,
+    blackouts: &BlackoutDays,
     commas: bool,
     gaps: &mut GapCache,
 ) -> Vec<CronPair> {
@@ -135,16 +142,16 @@ pub fn entry_pairs(
     let continuous = hours.is_whole_day() && !gaps.may_skip(t.timezone, 0);
     let pairs = match e.dates {
         DateRange::Recurring { .. } if !e.days.is_all() => {
-            weekday_pairs(model, e, t, commas, continuous, gaps)
+            weekday_pairs(e, t, blackouts, commas, continuous, gaps)
         }
         DateRange::Recurring { .. } if continuous => {
-            recurring_whole_day_pairs(&recurring_days(model, e, &t.code))
+            recurring_whole_day_pairs(&recurring_days(e, blackouts))
         }
         DateRange::Dated { .. } if continuous => {
-            dated_whole_day_pairs(&dated_days(model, e, &t.code), commas)
+            dated_whole_day_pairs(&dated_days(e, blackouts), commas)
         }
         _ => {
-            let ends = end_days(model, e, &t.code);
+            let ends = end_days(e, blackouts);
             let (m, h) = end_time(e);
             let mut rects = rectangles(&ends, commas);
             if rects == [("*".to_string(), "*".to_string())]
@@ -173,24 +180,25 @@ pub fn entry_pairs(
     pairs
 }
 
-/// Start month-days of recurring entry `e` in territory `code` (weekdays not applied).
-fn recurring_days(model: &Model, e: &Entry, code: &str) -> Grid {
+/// Start month-days of recurring entry `e` in a territory with blackout days
+/// `blackouts` (weekdays not applied).
+fn recurring_days(e: &Entry, blackouts: &BlackoutDays) -> Grid {
     let mut g = [[false; 31]; 12];
     for m in 1..=12 {
         for d in 1..=slots(m) {
-            g[m as usize - 1][d as usize - 1] = model.starts_on_month_day(e, code, m, d);
+            g[m as usize - 1][d as usize - 1] = blackouts.starts_on_month_day(e, m, d);
         }
     }
     g
 }
 
-/// Start dates of dated entry `e` in territory `code` (weekdays and blackouts of their
-/// own year applied).
-fn dated_days(model: &Model, e: &Entry, code: &str) -> Vec<NaiveDate> {
+/// Start dates of dated entry `e` in a territory with blackout days `blackouts`
+/// (weekdays and blackouts of their own year applied).
+fn dated_days(e: &Entry, blackouts: &BlackoutDays) -> Vec<NaiveDate> {
     let DateRange::Dated { from, to } = e.dates else {
         return Vec::new();
     };
-    windows::start_days(model, e, code, from, to).collect()
+    windows::start_days(blackouts, e, from, to).collect()
 }
 
 /// `(minute, hour)` of the window's end time (24:00 is 00:00 of the next day).
@@ -199,14 +207,15 @@ fn end_time(e: &Entry) -> (u32, u32) {
     (m % 60, m / 60)
 }
 
-/// The end days of entry `e` (not whole-day, every weekday) in territory `code`.
-fn end_days(model: &Model, e: &Entry, code: &str) -> Grid {
+/// The end days of entry `e` (not whole-day, every weekday) in a territory with
+/// blackout days `blackouts`.
+fn end_days(e: &Entry, blackouts: &BlackoutDays) -> Grid {
     let shift = e.floor_hours().ends_next_day();
     let mut g = [[false; 31]; 12];
     let mut set = |m: u32, d: u32| g[m as usize - 1][d as usize - 1] = true;
     match e.dates {
         DateRange::Recurring { .. } => {
-            let b = recurring_days(model, e, code);
+            let b = recurring_days(e, blackouts);
             let has = |m: u32, d: u32| b[m as usize - 1][d as usize - 1];
             for m in 1..=12 {
                 for d in 1..=common_len(m) {
@@ -224,7 +233,7 @@ fn end_days(model: &Model, e: &Entry, code: &str) -> Grid {
             }
         }
         DateRange::Dated { .. } => {
-            for x in dated_days(model, e, code) {
+            for x in dated_days(e, blackouts) {
                 let y = if shift { x + Duration::days(1) } else { x };
                 set(y.month(), y.day());
             }
@@ -274,14 +283,14 @@ pub fn early_start_applies(e: &Entry) -> bool {
 /// Seasons with a weekday filter (validation guarantees whole months and same-day
 /// hours, or a whole year): `* months dow` keeps robfig's dom/dow AND semantics.
 fn weekday_pairs(
-    model: &Model,
     e: &Entry,
     t: &Territory,
+    blackouts: &BlackoutDays,
     commas: bool,
     continuous: bool,
     gaps: &mut GapCache,
 ) -> Vec<CronPair> {
-    let b = recurring_days(model, e, &t.code);
+    let b = recurring_days(e, blackouts);
     let months: Vec<u32> = (1..=12u32)
         .filter(|&m| b[m as usize - 1].iter().any(|&x| x))
         .collect();
@@ -424,6 +433,10 @@ fn dated_whole_day_pairs(dates: &[NaiveDate], commas: bool) -> Vec<CronPair> {
 #[derive(Debug, Default)]
 pub struct GapCache {
     zones: BTreeMap<String, Vec<OffsetChange>>,
+    /// Answers of [`Self::may_skip`] by (zone, minute) and of [`Self::is_regular`] by
+    /// zone: asked per entry and territory, each answer scans a century of changes.
+    skips: HashMap<(Tz, u32), bool>,
+    regular: HashMap<Tz, bool>,
 }
 
 impl GapCache {
@@ -437,12 +450,22 @@ impl GapCache {
                 .with_ymd_and_hms(2100, 1, 1, 0, 0, 0)
                 .single()
                 .expect("valid");
-            zone::offset_changes(tz, from, to, 24 * 7)
+            century_changes(tz, from, to)
         })
     }
 
     /// Whether local minute-of-day `minute` does not exist on some day in `tz`.
     pub fn may_skip(&mut self, tz: Tz, minute: u32) -> bool {
+        let key = (tz, minute);
+        if let Some(&known) = self.skips.get(&key) {
+            return known;
+        }
+        let skips = self.scan_skips(tz, minute);
+        self.skips.insert(key, skips);
+        skips
+    }
+
+    fn scan_skips(&mut self, tz: Tz, minute: u32) -> bool {
         self.changes(tz)
             .iter()
             .filter(|c| c.after > c.before)
@@ -459,25 +482,53 @@ impl GapCache {
     /// Whether every offset change of `tz` keeps robfig's `Next` regular (whole hours
     /// on the hour, no skipped midnight): then a firing that exists is always found.
     pub fn is_regular(&mut self, tz: Tz) -> bool {
-        self.changes(tz).iter().all(OffsetChange::is_robfig_regular)
+        if let Some(&known) = self.regular.get(&tz) {
+            return known;
+        }
+        let regular = self.changes(tz).iter().all(OffsetChange::is_robfig_regular);
+        self.regular.insert(tz, regular);
+        regular
     }
 }
 
-/// One per dated entry: campaigns (entry order), then dated blackouts (blackout order).
-fn expiries(model: &Model) -> Vec<Expiry> {
+/// `zone::offset_changes(tz, from, to, 168)`, the two halves of the range scanned on two
+/// threads: the halves meet on a sampling instant, so they sample and bisect exactly as
+/// one scan does (the scan is most of a small configuration's compile time).
+fn century_changes(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<OffsetChange> {
+    const STEP_HOURS: i64 = 24 * 7;
+    let steps = (to - from).num_hours() / STEP_HOURS;
+    let mid = from + Duration::hours(steps / 2 * STEP_HOURS);
+    let (mut first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| zone::offset_changes(tz, mid, to, STEP_HOURS));
+        let first = zone::offset_changes(tz, from, mid, STEP_HOURS);
+        (
+            first,
+            second
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        )
+    });
+    first.extend(second);
+    first
+}
+
+/// One per dated entry: campaigns (entry order), then dated blackouts (blackout order);
+/// `blackouts` holds each territory's blackout days, in model order.
+fn expiries(model: &Model, blackouts: &[BlackoutDays]) -> Vec<Expiry> {
     let mut out = Vec::new();
     for e in &model.entries {
         let DateRange::Dated { to, .. } = e.dates else {
             continue;
         };
         let mut latest: Option<DateTime<Utc>> = None;
-        for t in model
+        for (t, days) in model
             .territories
             .iter()
-            .filter(|t| e.floors.iter().any(|f| f.territory == t.code))
+            .zip(blackouts)
+            .filter(|(t, _)| e.floors_territory(&t.code))
         {
             let tz = t.timezone;
-            let last_window = dated_days(model, e, &t.code).into_iter().next_back();
+            let last_window = dated_days(e, days).into_iter().next_back();
             let end = match last_window {
                 Some(day) => windows::end_instant(tz, e.hours, day),
                 None => windows::day_end(tz, to),
@@ -499,7 +550,7 @@ fn expiries(model: &Model) -> Vec<Expiry> {
         let latest = model
             .territories
             .iter()
-            .filter(|t| b.territories.contains(&t.code))
+            .filter(|t| b.applies_to(&t.code))
             .map(|t| windows::day_end(t.timezone, to))
             .max();
         out.push(Expiry {
@@ -673,6 +724,23 @@ queries = { min = 1, max = 9, rps_per_replica = 10 }
             (s.expiries[1].kind.as_str(), s.expiries[1].expires_at_unix),
             ("blackout", 1_798_153_200)
         );
+    }
+
+    #[test]
+    fn the_split_century_scan_finds_what_one_scan_finds() {
+        let from = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
+        let to = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
+        for tz in [
+            Tz::Europe__Berlin,
+            Tz::Australia__Lord_Howe,
+            Tz::America__St_Johns,
+            Tz::Pacific__Chatham,
+            Tz::Asia__Kolkata,
+        ] {
+            let whole = zone::offset_changes(tz, from, to, 24 * 7);
+            assert!(!whole.is_empty() || tz == Tz::Asia__Kolkata, "{tz}");
+            assert_eq!(century_changes(tz, from, to), whole, "{tz}");
+        }
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub const GO_ZERO_UNIX: i64 = -62_135_596_800;
 const STAR_BIT: u64 = 1 << 63;
 
 /// Which zone a schedule's `Next` works in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Location {
     /// No `TZ=`/`CRON_TZ=` prefix (or `TZ=Local`): the zone of the time passed to
     /// `Next`, i.e. the trigger's `timezone`.
@@ -45,7 +45,7 @@ pub enum Location {
 /// A parsed 5-field cron expression (robfig's `SpecSchedule` with seconds fixed at 0).
 ///
 /// Each field is a bit set (bit n = value n) plus bit 63 (robfig's `starBit`) when written `*`/`?`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Schedule {
     /// Minutes 0–59.
     pub minute: u64,
