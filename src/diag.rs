@@ -134,23 +134,58 @@ fn render_one(renderer: &Renderer, d: &Diagnostic, sources: &SourceMap) -> Strin
         Severity::Error => Level::Error,
         Severity::Warning => Level::Warning,
     };
-    let primary_text = sources.text(&d.location.file);
-    let note_text = d.note.as_ref().and_then(|(loc, _)| sources.text(&loc.file));
+    let primary = Place::of(&d.location, sources);
+    let note = d
+        .note
+        .as_ref()
+        .map(|(loc, label)| (Place::of(loc, sources), loc, label));
     let mut message: Message = level.title(&d.message);
-    match primary_text {
-        Some(text) => message = message.snippet(snippet(text, &d.location, level, "")),
-        None => {
-            // The file could not be read (or is not a text): point at it without a snippet.
-            message = message.snippet(Snippet::source("").origin(&d.location.file));
-        }
-    }
-    if let (Some((loc, label)), Some(text)) = (&d.note, note_text) {
-        message = message.snippet(snippet(text, loc, Level::Note, label));
+    message = match &primary {
+        Place::Shown(text) => message.snippet(snippet(text, &d.location, level, "")),
+        Place::Bare(origin) => message.snippet(Snippet::source("").origin(origin)),
+    };
+    if let Some((place, loc, label)) = &note {
+        message = match place {
+            Place::Shown(text) => message.snippet(snippet(text, loc, Level::Note, label)),
+            Place::Bare(origin) => message.snippet(Snippet::source("").origin(origin)),
+        };
     }
     if let Some(help) = &d.help {
         message = message.footer(Level::Help.title(help));
     }
-    renderer.render(message).to_string()
+    if matches!(primary, Place::Bare(_)) && sources.text(&d.location.file).is_some() {
+        message = message.footer(Level::Note.title(LONG_LINE_NOTE));
+    }
+    let text = renderer.render(message).to_string();
+    text
+}
+
+/// Longest source line a snippet shows; a longer one is located but not printed.
+const MAX_SHOWN_LINE: usize = 400;
+
+const LONG_LINE_NOTE: &str = "the line is too long to show";
+
+/// How a location is printed: with a snippet of its text, or as a bare `file:line:col`
+/// (a file that could not be read, or a line too long to print).
+enum Place<'a> {
+    Shown(&'a str),
+    Bare(String),
+}
+
+impl<'a> Place<'a> {
+    fn of(loc: &Location, sources: &'a SourceMap) -> Place<'a> {
+        let Some(text) = sources.text(&loc.file) else {
+            return Place::Bare(format!("{}:1:1", loc.file));
+        };
+        let start = clamp_to_char_boundary(text, loc.span.start);
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        if line_end - line_start <= MAX_SHOWN_LINE {
+            return Place::Shown(text);
+        }
+        let (line, col) = sources.line_col(&loc.file, start);
+        Place::Bare(format!("{}:{line}:{col}", loc.file))
+    }
 }
 
 fn snippet<'a>(text: &'a str, loc: &'a Location, level: Level, label: &'a str) -> Snippet<'a> {
@@ -183,6 +218,9 @@ pub enum Closeness {
     Edits,
 }
 
+/// Longest word (in bytes) [`did_you_mean`] compares with the candidates.
+pub const MAX_SUGGESTED_WORD: usize = 128;
+
 /// The closest of `candidates` to `word`, if close enough to be a likely typo: the one
 /// "did you mean" of every stage.
 pub fn did_you_mean<'a>(
@@ -190,6 +228,10 @@ pub fn did_you_mean<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
     closeness: Closeness,
 ) -> Option<&'a str> {
+    if word.len() > MAX_SUGGESTED_WORD {
+        // No name is that long, and comparing a huge value with every candidate takes seconds.
+        return None;
+    }
     match closeness {
         Closeness::Spelling => candidates
             .into_iter()

@@ -368,16 +368,29 @@ pub struct Parsed<T> {
     pub raw: T,
 }
 
-/// Parses a file into `T`; a syntax error (or a top-level structural one) is one diagnostic.
+/// Longest key or string value (in bytes) the parser accepts: names, ids, URLs and images
+/// are far shorter, and every later message quotes values.
+pub const MAX_VALUE_BYTES: usize = 1024;
+
+/// Parses a file into `T`; a syntax error (or a top-level structural one) is one diagnostic,
+/// overlong keys and strings one each (and the file goes no further).
 pub fn parse_file<T: for<'de> Deserialize<'de>>(
     file: &str,
     text: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Parsed<T>> {
+    let doc = toml_edit::ImDocument::parse(text.to_string()).ok();
+    if let Some(doc) = &doc {
+        let before = diags.len();
+        overlong_item(file, doc.as_item(), diags);
+        if diags.len() > before {
+            return None;
+        }
+    }
     match toml::from_str::<T>(text) {
         Ok(raw) => Some(Parsed {
             file: file.to_string(),
-            doc: toml_edit::ImDocument::parse(text.to_string()).ok(),
+            doc,
             raw,
         }),
         Err(e) => {
@@ -483,7 +496,8 @@ impl<T> Parsed<T> {
             return node.table_like()?.key(field).and_then(|k| k.span());
         }
         if message.starts_with("missing field") {
-            return last_key_span.or_else(|| node.span());
+            let span = last_key_span.or_else(|| node.span())?;
+            return Some(first_line(doc.raw(), span));
         }
         node.span().or(last_key_span)
     }
@@ -519,12 +533,75 @@ impl<'a> Node<'a> {
             }
             Seg::Index(i) => match self {
                 Node::Item(toml_edit::Item::ArrayOfTables(a)) => {
-                    Some((Node::Table(a.get(*i)?), None))
+                    // The element's own `[[header]]`, not the first one the key names.
+                    let table = a.get(*i)?;
+                    Some((Node::Table(table), table.span()))
                 }
                 _ => None,
             },
         }
     }
+}
+
+/// Reports every key and string below `item` longer than [`MAX_VALUE_BYTES`].
+fn overlong_item(file: &str, item: &toml_edit::Item, diags: &mut Vec<Diagnostic>) {
+    match item {
+        toml_edit::Item::Value(v) => overlong_value(file, v, diags),
+        toml_edit::Item::Table(t) => overlong_table(file, t, diags),
+        toml_edit::Item::ArrayOfTables(a) => {
+            for t in a.iter() {
+                overlong_table(file, t, diags);
+            }
+        }
+        toml_edit::Item::None => {}
+    }
+}
+
+fn overlong_table(file: &str, table: &dyn toml_edit::TableLike, diags: &mut Vec<Diagnostic>) {
+    for (key, item) in table.iter() {
+        if key.len() > MAX_VALUE_BYTES {
+            let span = table.key(key).and_then(|k| k.span()).unwrap_or(0..0);
+            diags.push(overlong(file, "key", key.len(), span));
+        }
+        overlong_item(file, item, diags);
+    }
+}
+
+fn overlong_value(file: &str, value: &toml_edit::Value, diags: &mut Vec<Diagnostic>) {
+    match value {
+        toml_edit::Value::String(s) if s.value().len() > MAX_VALUE_BYTES => {
+            let span = s.span().unwrap_or(0..0);
+            diags.push(overlong(file, "string", s.value().len(), span));
+        }
+        toml_edit::Value::Array(a) => {
+            for v in a.iter() {
+                overlong_value(file, v, diags);
+            }
+        }
+        toml_edit::Value::InlineTable(t) => overlong_table(file, t, diags),
+        _ => {}
+    }
+}
+
+fn overlong(file: &str, what: &str, len: usize, span: Range<usize>) -> Diagnostic {
+    let at = span.start..span.start + 1;
+    Diagnostic::error(
+        format!("{what} of {len} bytes is too long (at most {MAX_VALUE_BYTES})"),
+        Location {
+            file: file.to_string(),
+            span: at,
+        },
+    )
+    .with_help("no key or value of a scalegen configuration is that long")
+}
+
+/// `span` cut at the end of its first line (a table's span down to its `[header]`).
+fn first_line(text: &str, span: Range<usize>) -> Range<usize> {
+    let end = text
+        .get(span.clone())
+        .and_then(|s| s.find('\n'))
+        .map_or(span.end, |i| span.start + i);
+    span.start..end
 }
 
 /// Words between backticks in a serde message (`` unknown field `x`, expected `a`, `b` ``).

@@ -79,9 +79,9 @@ pub fn load_model_with(
 ) -> Result<Loaded, Failure> {
     match load::load(config, calendars) {
         Ok(sources) => validate_sources(&sources, options),
-        Err(diagnostics) => Err(Failure {
-            diagnostics,
-            sources: SourceMap::default(),
+        Err(failure) => Err(Failure {
+            diagnostics: failure.diagnostics,
+            sources: failure.sources,
         }),
     }
 }
