@@ -33,8 +33,22 @@ pub fn run(input: &InputArgs, out: &Path, check: bool) -> ExitStatus {
     if check {
         return report_drift(out, &changes, files.len());
     }
+    let mut foreign = false;
+    for change in &changes {
+        if let Change::Foreign { path, what, at } = change {
+            eprintln!("error: {}", output::foreign_message(path, what, at));
+            foreign = true;
+        }
+    }
+    if foreign {
+        eprintln!("error: nothing was written to `{}`", out.display());
+        return ExitStatus::InvalidInput;
+    }
     if let Err(e) = output::apply(out, &changes) {
-        eprintln!("error: writing `{}` failed: {e}", out.display());
+        eprintln!(
+            "error: writing `{}` failed, nothing in it was changed: {e}",
+            out.display()
+        );
         return ExitStatus::InvalidInput;
     }
     let (written, removed) = count(&changes);
@@ -66,6 +80,7 @@ fn report_drift(out: &Path, changes: &[Change], total: usize) -> ExitStatus {
             Change::Missing { .. } => "missing",
             Change::Changed { .. } => "changed",
             Change::Stale { .. } => "stale",
+            Change::Foreign { .. } => "foreign",
         };
         emitln!("{what}: {}", change.path());
         super::emit(&output::unified_diff(change));
