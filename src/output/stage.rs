@@ -104,6 +104,7 @@ impl<'a> Transaction<'a> {
     }
 
     fn stage(&mut self, out: &Path) -> io::Result<()> {
+        self.create_out(out)?;
         self.ensure_dir(out, out)?;
         for i in 0..self.puts.len() {
             let dir = parent(&self.puts[i].target);
@@ -187,6 +188,20 @@ impl<'a> Transaction<'a> {
             let _ = std::fs::remove_dir(dir);
         }
         problems
+    }
+
+    /// Creates `out` and its missing ancestors (remembered for the roll-back).
+    fn create_out(&mut self, out: &Path) -> io::Result<()> {
+        let missing: Vec<&Path> = out
+            .ancestors()
+            .filter(|a| !a.as_os_str().is_empty())
+            .take_while(|a| std::fs::symlink_metadata(a).is_err())
+            .collect();
+        for dir in missing.into_iter().rev() {
+            std::fs::create_dir(dir).map_err(|e| named(e, dir))?;
+            self.created_dirs.push(dir.to_path_buf());
+        }
+        Ok(())
     }
 
     /// Makes `dir` (`out` or below it) exist as a real directory, creating what is missing

@@ -1,10 +1,12 @@
 //! What the integration tests share: the repository's configurations and fixtures as
 //! models, rendering them, reading rendered files back, the external checkers they may
-//! run, a throwaway PostgreSQL ([`pg`]) and random calendars ([`random_calendar`]).
+//! run, a throwaway PostgreSQL ([`pg`]), random calendars ([`random_calendar`]) and the
+//! binary run in a directory ([`bin`]).
 //!
 //! Every test binary compiles this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod bin;
 pub mod pg;
 pub mod random_calendar;
 
