@@ -89,6 +89,58 @@ pub struct RawTerritoriesFile {
     #[serde(default)]
     #[schemars(with = "Option<RawAlerts>")]
     pub alerts: Option<Section<RawAlerts>>,
+    /// How the pods run: user and group ids, scratch space, NetworkPolicy (every key defaulted).
+    #[serde(default)]
+    #[schemars(with = "Option<RawPods>")]
+    pub pods: Option<Section<RawPods>>,
+}
+
+/// `[pods]`: security context numbers, `/tmp` and ephemeral storage, NetworkPolicy.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPods {
+    /// Numeric user id of every container (default 10001).
+    #[schemars(with = "Option<i64>")]
+    pub run_as_user: Option<Spanned<i64>>,
+    /// Numeric group id of every container (default 10001).
+    #[schemars(with = "Option<i64>")]
+    pub run_as_group: Option<Spanned<i64>>,
+    /// `sizeLimit` of the `/tmp` emptyDir (default "256Mi").
+    #[schemars(with = "Option<String>")]
+    pub tmp_size: Option<SStr>,
+    /// Ephemeral storage request and limit of the container (default 256Mi / 1Gi).
+    #[schemars(with = "Option<RawEphemeralStorage>")]
+    pub ephemeral_storage: Option<RawEphemeralStorage>,
+    /// A NetworkPolicy per deployment when present.
+    #[schemars(with = "Option<RawNetworkPolicy>")]
+    pub network_policy: Option<RawNetworkPolicy>,
+}
+
+/// `ephemeral_storage = { request = "…", limit = "…" }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEphemeralStorage {
+    /// Quantity requested.
+    #[schemars(with = "String")]
+    pub request: SStr,
+    /// Quantity at which the kubelet evicts the pod.
+    #[schemars(with = "String")]
+    pub limit: SStr,
+}
+
+/// `[pods.network_policy]`: who may reach the pods.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetworkPolicy {
+    /// Namespaces whose pods may reach the service port (default: any source).
+    #[schemars(with = "Option<Vec<String>>")]
+    pub ingress_namespaces: Option<Spanned<Vec<SStr>>>,
+    /// Namespace of the Prometheus that scrapes the pods (default "monitoring").
+    #[schemars(with = "Option<String>")]
+    pub prometheus_namespace: Option<SStr>,
+    /// Labels of the Prometheus pods (default `app.kubernetes.io/name = "prometheus"`).
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    pub prometheus_labels: Option<BTreeMap<String, SStr>>,
 }
 
 /// `[app]`.

@@ -14,6 +14,7 @@ mod keda_default;
 mod keda_timeline;
 mod manifests;
 mod output_safety;
+mod pod_security;
 mod robustness;
 mod runbook;
 mod snapshots;

@@ -7,6 +7,7 @@
 mod calendars;
 mod checks;
 mod events;
+mod pods;
 pub mod rules;
 mod territories;
 

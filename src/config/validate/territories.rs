@@ -3,7 +3,7 @@
 use super::events::{default_alerts, placeholder_events};
 use super::Validator;
 use crate::config::model::{
-    App, KedaVersion, Model, PromDuration, Region, Resources, Territory, TerritoryWorkload,
+    App, KedaVersion, Model, Pods, PromDuration, Region, Resources, Territory, TerritoryWorkload,
     Workload,
 };
 use crate::config::parse::{self, Parsed, RawTerritoriesFile, SStr, Seg};
@@ -37,6 +37,12 @@ impl Validator {
                 .section(a, &[Seg::Key("alerts".into())], &mut self.diags)
                 .and_then(|a| self.alerts(p, a)),
         };
+        let pods = match &raw.pods {
+            None => Some(Pods::default()),
+            Some(section) => p
+                .section(section, &[Seg::Key("pods".into())], &mut self.diags)
+                .and_then(|raw| self.pods(p, raw)),
+        };
         let workloads = workloads?;
         let (territories, all_ok) = self.territories(p, &workloads, app.as_ref());
         // Calendars are checked against whatever validated, so their problems are
@@ -49,8 +55,10 @@ impl Validator {
             alerts: alerts.clone().unwrap_or_else(default_alerts),
             entries: Vec::new(),
             blackouts: Vec::new(),
+            pods: pods.clone().unwrap_or_default(),
         };
         let complete = app.is_some() && events.is_some() && alerts.is_some() && all_ok;
+        let complete = complete && pods.is_some();
         Some((for_calendars, complete))
     }
 

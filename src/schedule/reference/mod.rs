@@ -444,6 +444,7 @@ mod tests {
             },
             entries,
             blackouts,
+            pods: Default::default(),
         }
     }
 
