@@ -20,6 +20,9 @@ pub fn run(input: &InputArgs, out: &Path, check: bool) -> ExitStatus {
             return ExitStatus::Internal;
         }
     };
+    if !sizes_acceptable(&files, input.deny_warnings) {
+        return ExitStatus::InvalidInput;
+    }
     let changes = match output::diff(out, &files) {
         Ok(changes) => changes,
         Err(e) => {
@@ -59,6 +62,23 @@ pub fn run(input: &InputArgs, out: &Path, check: bool) -> ExitStatus {
         files.len() - written
     );
     ExitStatus::Success
+}
+
+/// Reports every object too large for the cluster (an error) or for `kubectl apply` (a
+/// warning, an error with `--deny-warnings`); whether rendering may go on.
+fn sizes_acceptable(files: &[crate::render::file::RenderedFile], deny_warnings: bool) -> bool {
+    let problems = crate::render::limits::check(files);
+    let mut fatal = false;
+    for p in &problems {
+        let level = if p.rejected { "error" } else { "warning" };
+        eprintln!("{level}: {}", p.message);
+        eprintln!("  = help: fewer territories, workloads or calendar entries per configuration make it smaller");
+        fatal |= p.rejected || deny_warnings;
+    }
+    if fatal {
+        eprintln!("error: rendered objects exceed what the cluster accepts; nothing was written");
+    }
+    !fatal
 }
 
 /// (written, removed) of a change set.

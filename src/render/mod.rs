@@ -13,6 +13,7 @@
 pub mod engine;
 pub mod file;
 pub mod k8s;
+pub mod limits;
 pub mod migration;
 pub mod monitoring;
 pub mod promql;

@@ -12,6 +12,7 @@ mod cli;
 mod input_safety;
 mod keda_default;
 mod keda_timeline;
+mod limits;
 mod manifests;
 mod output_safety;
 mod pod_security;

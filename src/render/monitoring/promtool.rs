@@ -95,6 +95,14 @@ pub fn test_file(groups: &[Group], rule_file: &str) -> TestFile {
     }
 }
 
+impl TestFile {
+    /// The same tests over rule files split in several (names relative to the test file).
+    pub fn with_rule_files(mut self, files: Vec<String>) -> Self {
+        self.rule_files = files;
+        self
+    }
+}
+
 /// Whether a test group expects every rule to fire or none.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Outcome {
