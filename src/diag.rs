@@ -189,7 +189,11 @@ impl<'a> Place<'a> {
 }
 
 fn snippet<'a>(text: &'a str, loc: &'a Location, level: Level, label: &'a str) -> Snippet<'a> {
-    let start = clamp_to_char_boundary(text, loc.span.start);
+    let mut start = clamp_to_char_boundary(text, loc.span.start);
+    if start == text.len() && text.ends_with('\n') {
+        // The end of the file (an unterminated string): point at the end of the last line.
+        start -= 1;
+    }
     let mut end = clamp_to_char_boundary(text, loc.span.end.max(start));
     if end == start && start < text.len() {
         // Point at one character so the caret line is never empty.
@@ -273,6 +277,18 @@ mod tests {
         assert!(text.contains("--> t.toml:3:1"), "{text}");
         assert!(text.contains("^^^^^^^"), "{text}");
         assert!(text.contains("help: did you mean `timezone`?"), "{text}");
+    }
+
+    #[test]
+    fn the_end_of_the_file_is_the_end_of_its_last_line() {
+        let mut sources = SourceMap::default();
+        sources.add("c.toml", "a = 1\nb = \"\"\"x\n");
+        let at_end = Location {
+            file: "c.toml".into(),
+            span: 18..18,
+        };
+        let text = render(&[Diagnostic::error("unterminated", at_end)], &sources);
+        assert!(text.contains("--> c.toml:2:"), "{text}");
     }
 
     #[test]

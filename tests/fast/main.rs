@@ -8,6 +8,7 @@ mod support;
 
 mod alerts;
 mod architecture;
+mod bad_input;
 mod cli;
 mod input_safety;
 mod keda_default;
