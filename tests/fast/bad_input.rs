@@ -576,6 +576,9 @@ fn every_hostile_input_exits_2_with_its_file_and_line_and_leaves_out_alone() {
     );
 }
 
+/// Sets a hostile file up, or takes it away again.
+type Step<'a> = Box<dyn Fn() + 'a>;
+
 #[test]
 fn hostile_files_exit_2_naming_the_file_and_leave_out_alone() {
     let (project, before) = rendered();
@@ -583,7 +586,7 @@ fn hostile_files_exit_2_naming_the_file_and_leave_out_alone() {
     let cal = p.join("calendars");
     let secret = tempfile::tempdir().unwrap();
     std::fs::write(secret.path().join("s.toml"), "SECRET=hunter2\n").unwrap();
-    let setups: Vec<(&str, Box<dyn Fn()>, Box<dyn Fn()>)> = vec![
+    let setups: Vec<(&str, Step, Step)> = vec![
         (
             "calendars/dir.toml",
             Box::new(|| std::fs::create_dir(cal.join("dir.toml")).unwrap()),
