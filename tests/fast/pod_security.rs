@@ -17,6 +17,14 @@ fn with_pods(extra: &str) -> Result<Vec<scalegen::render::file::RenderedFile>, S
     Ok(render(&model).1)
 }
 
+/// The ingress rule admits the Prometheus pods labelled `label` in `namespace`.
+fn assert_scraped_by(rule: &Value, namespace: &str, (key, value): (&str, &str)) {
+    let from = &rule["from"][0];
+    let ns = &from["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"];
+    assert_eq!(ns, namespace, "{rule:?}");
+    assert_eq!(from["podSelector"]["matchLabels"][key], value, "{rule:?}");
+}
+
 #[test]
 fn deployments_run_as_numeric_ids_with_bounded_scratch_space_by_default() {
     let files = with_pods("").unwrap();
@@ -68,14 +76,10 @@ fn pods_table_sets_every_number_and_the_network_policy() {
     }
     let from_ingress = &rules[0]["from"][0]["namespaceSelector"]["matchLabels"];
     assert_eq!(from_ingress["kubernetes.io/metadata.name"], "ingress-nginx");
-    let prometheus = &rules[1]["from"][0];
-    assert_eq!(
-        prometheus["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
-        "observability"
-    );
-    assert_eq!(
-        prometheus["podSelector"]["matchLabels"]["app.kubernetes.io/instance"],
-        "kps"
+    assert_scraped_by(
+        &rules[1],
+        "observability",
+        ("app.kubernetes.io/instance", "kps"),
     );
     let kustomization = &file(&files, "kustomization.yaml").contents;
     let listed = kustomization.matches("- \"network/").count();
@@ -89,14 +93,10 @@ fn an_empty_network_policy_table_admits_any_source_on_the_service_port_only() {
     let policy = yaml_documents(&policy.contents).remove(0);
     let rules = policy["spec"]["ingress"].as_sequence().unwrap();
     assert!(rules[0].get("from").is_none(), "any source: {policy:?}");
-    let prometheus = &rules[1]["from"][0];
-    assert_eq!(
-        prometheus["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
-        "monitoring"
-    );
-    assert_eq!(
-        prometheus["podSelector"]["matchLabels"]["app.kubernetes.io/name"],
-        "prometheus"
+    assert_scraped_by(
+        &rules[1],
+        "monitoring",
+        ("app.kubernetes.io/name", "prometheus"),
     );
 }
 
