@@ -135,3 +135,34 @@ fn bad_pod_settings_are_located_errors() {
         assert!(err.contains("--> territories.toml:"), "{err}");
     }
 }
+
+#[test]
+fn network_policies_and_deployments_validate_against_upstream_schemas() {
+    let Some(script) = crate::support::validate_manifests("run.sh") else {
+        return;
+    };
+    if !(crate::support::has_tool("node") && crate::support::has_tool("npm")) {
+        println!("skipped: node/npm not installed (run.sh needs them)");
+        return;
+    }
+    let files = with_pods(
+        "[pods]\nrun_as_user = 4242\n[pods.network_policy]\ningress_namespaces = [\"ingress-nginx\", \"gateway\"]\n",
+    )
+    .unwrap();
+    let dir = crate::support::write_files(&files);
+    let mut command = std::process::Command::new(&script);
+    for f in files
+        .iter()
+        .filter(|f| f.path.starts_with("network/") || f.path.starts_with("deployments/"))
+    {
+        command.arg(dir.path().join(&f.path));
+    }
+    let out = command.output().expect("run run.sh");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "schema validation failed:\n{text}");
+    assert!(text.contains("24 documents valid"), "{text}");
+}
