@@ -86,9 +86,11 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
-    /// Remembers the text of `file`.
+    /// Remembers the text of `file`, with every control and invisible character replaced
+    /// by a visible one of the same length (so spans, lines and columns stay right and a
+    /// snippet never writes terminal escapes or reorders text with bidi controls).
     pub fn add(&mut self, file: &str, text: &str) {
-        self.files.push((file.to_string(), text.to_string()));
+        self.files.push((file.to_string(), printable(text)));
     }
 
     /// The text of `file`, if it was read.
@@ -110,6 +112,25 @@ impl SourceMap {
     }
 }
 
+/// `text` with control characters (but tab and line breaks), bidi controls, zero-width
+/// and other invisible format characters replaced by `?`, `¿`, `\u{FFFD}` or `🚫`: each
+/// one character of the same UTF-8 length.
+fn printable(text: &str) -> String {
+    let invisible = |c: char| matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{E0000}'..='\u{E007F}');
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if c.is_control() || invisible(c) => match c.len_utf8() {
+                1 => '?',
+                2 => '¿',
+                3 => '\u{FFFD}',
+                _ => '🚫',
+            },
+            c => c,
+        })
+        .collect()
+}
+
 fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
@@ -120,7 +141,9 @@ fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
 
 /// Renders `diags` rustc-style (plain text, no colour: output must not depend on the terminal).
 pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
-    let renderer = Renderer::plain();
+    // No trimming of wide lines: annotate-snippets' trimming overflows on lines of leading
+    // whitespace, and lines too long to show are located without a snippet (`Place`).
+    let renderer = Renderer::plain().term_width(usize::MAX / 4);
     let mut out = String::new();
     for d in diags {
         out.push_str(&render_one(&renderer, d, sources));
@@ -289,6 +312,27 @@ mod tests {
         };
         let text = render(&[Diagnostic::error("unterminated", at_end)], &sources);
         assert!(text.contains("--> c.toml:2:"), "{text}");
+    }
+
+    #[test]
+    fn control_characters_and_long_whitespace_render_safely() {
+        let mut sources = SourceMap::default();
+        let line = format!("{}x\u{1b}[31m\u{202e} = \u{85}1\n", "\u{b}".repeat(150));
+        sources.add("t.toml", &line);
+        let d = Diagnostic::error(
+            "bad",
+            Location {
+                file: "t.toml".into(),
+                span: 3..4,
+            },
+        );
+        let text = render(&[d], &sources);
+        assert!(text.contains("--> t.toml:1:4"), "{text}");
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}') && !text.contains('\u{b}'));
+        assert_eq!(
+            sources.line_col("t.toml", line.find('=').unwrap()),
+            (1, 159)
+        );
     }
 
     #[test]

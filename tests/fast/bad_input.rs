@@ -431,6 +431,22 @@ fn territory_cases() -> Vec<Case> {
             "[pods]\nrun_as = 1\n\n[events]",
             "run_as = 1",
         ),
+        Case {
+            name: "vertical tabs and DEL (found by cargo fuzz: a panic in the snippet renderer)",
+            file: T,
+            text: format!(
+                "{}K{}#\u{b}\u{7f}\u{0}#\n",
+                "\u{b}".repeat(40),
+                "\u{b}".repeat(110)
+            ),
+            needle: "",
+        },
+        t(
+            "terminal escape next to an error",
+            "max = 6",
+            "max = 0 # \u{1b}]0;pwned\u{7}\u{1b}[2J",
+            "max = 0",
+        ),
     ]
 }
 
@@ -541,6 +557,12 @@ fn run_case(
             "{}: exit {} instead of 2\n{head}",
             case.name,
             code(&o)
+        ));
+    }
+    if shown.contains('\u{1b}') {
+        return Err(format!(
+            "{}: a terminal escape reached the output",
+            case.name
         ));
     }
     if shown.contains("panicked") {
