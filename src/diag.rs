@@ -86,9 +86,11 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
-    /// Remembers the text of `file`.
+    /// Remembers the text of `file`, with every control and invisible character replaced
+    /// by a visible one of the same length (so spans, lines and columns stay right and a
+    /// snippet never writes terminal escapes or reorders text with bidi controls).
     pub fn add(&mut self, file: &str, text: &str) {
-        self.files.push((file.to_string(), text.to_string()));
+        self.files.push((file.to_string(), printable(text)));
     }
 
     /// The text of `file`, if it was read.
@@ -110,6 +112,25 @@ impl SourceMap {
     }
 }
 
+/// `text` with control characters (but tab and line breaks), bidi controls, zero-width
+/// and other invisible format characters replaced by `?`, `¿`, `\u{FFFD}` or `🚫`: each
+/// one character of the same UTF-8 length.
+fn printable(text: &str) -> String {
+    let invisible = |c: char| matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{E0000}'..='\u{E007F}');
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if c.is_control() || invisible(c) => match c.len_utf8() {
+                1 => '?',
+                2 => '¿',
+                3 => '\u{FFFD}',
+                _ => '🚫',
+            },
+            c => c,
+        })
+        .collect()
+}
+
 fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
@@ -120,7 +141,9 @@ fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
 
 /// Renders `diags` rustc-style (plain text, no colour: output must not depend on the terminal).
 pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
-    let renderer = Renderer::plain();
+    // No trimming of wide lines: annotate-snippets' trimming overflows on lines of leading
+    // whitespace, and lines too long to show are located without a snippet (`Place`).
+    let renderer = Renderer::plain().term_width(usize::MAX / 4);
     let mut out = String::new();
     for d in diags {
         out.push_str(&render_one(&renderer, d, sources));
@@ -134,27 +157,66 @@ fn render_one(renderer: &Renderer, d: &Diagnostic, sources: &SourceMap) -> Strin
         Severity::Error => Level::Error,
         Severity::Warning => Level::Warning,
     };
-    let primary_text = sources.text(&d.location.file);
-    let note_text = d.note.as_ref().and_then(|(loc, _)| sources.text(&loc.file));
+    let primary = Place::of(&d.location, sources);
+    let note = d
+        .note
+        .as_ref()
+        .map(|(loc, label)| (Place::of(loc, sources), loc, label));
     let mut message: Message = level.title(&d.message);
-    match primary_text {
-        Some(text) => message = message.snippet(snippet(text, &d.location, level, "")),
-        None => {
-            // The file could not be read (or is not a text): point at it without a snippet.
-            message = message.snippet(Snippet::source("").origin(&d.location.file));
-        }
-    }
-    if let (Some((loc, label)), Some(text)) = (&d.note, note_text) {
-        message = message.snippet(snippet(text, loc, Level::Note, label));
+    message = match &primary {
+        Place::Shown(text) => message.snippet(snippet(text, &d.location, level, "")),
+        Place::Bare(origin) => message.snippet(Snippet::source("").origin(origin)),
+    };
+    if let Some((place, loc, label)) = &note {
+        message = match place {
+            Place::Shown(text) => message.snippet(snippet(text, loc, Level::Note, label)),
+            Place::Bare(origin) => message.snippet(Snippet::source("").origin(origin)),
+        };
     }
     if let Some(help) = &d.help {
         message = message.footer(Level::Help.title(help));
     }
-    renderer.render(message).to_string()
+    if matches!(primary, Place::Bare(_)) && sources.text(&d.location.file).is_some() {
+        message = message.footer(Level::Note.title(LONG_LINE_NOTE));
+    }
+    let text = renderer.render(message).to_string();
+    text
+}
+
+/// Longest source line a snippet shows; a longer one is located but not printed.
+const MAX_SHOWN_LINE: usize = 400;
+
+const LONG_LINE_NOTE: &str = "the line is too long to show";
+
+/// How a location is printed: with a snippet of its text, or as a bare `file:line:col`
+/// (a file that could not be read, or a line too long to print).
+enum Place<'a> {
+    Shown(&'a str),
+    Bare(String),
+}
+
+impl<'a> Place<'a> {
+    fn of(loc: &Location, sources: &'a SourceMap) -> Place<'a> {
+        let Some(text) = sources.text(&loc.file) else {
+            return Place::Bare(format!("{}:1:1", loc.file));
+        };
+        let start = clamp_to_char_boundary(text, loc.span.start);
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        if line_end - line_start <= MAX_SHOWN_LINE {
+            return Place::Shown(text);
+        }
+        let (line, col) = sources.line_col(&loc.file, start);
+        Place::Bare(format!("{}:{line}:{col}", loc.file))
+    }
 }
 
 fn snippet<'a>(text: &'a str, loc: &'a Location, level: Level, label: &'a str) -> Snippet<'a> {
-    let start = clamp_to_char_boundary(text, loc.span.start);
+    let mut start = clamp_to_char_boundary(text, loc.span.start);
+    if start == text.len() && text.ends_with('\n') {
+        // The end of the file (an unterminated string): point at the end of the last line.
+        start -= 1;
+    }
     let mut end = clamp_to_char_boundary(text, loc.span.end.max(start));
     if end == start && start < text.len() {
         // Point at one character so the caret line is never empty.
@@ -183,6 +245,9 @@ pub enum Closeness {
     Edits,
 }
 
+/// Longest word (in bytes) [`did_you_mean`] compares with the candidates.
+pub const MAX_SUGGESTED_WORD: usize = 128;
+
 /// The closest of `candidates` to `word`, if close enough to be a likely typo: the one
 /// "did you mean" of every stage.
 pub fn did_you_mean<'a>(
@@ -190,6 +255,10 @@ pub fn did_you_mean<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
     closeness: Closeness,
 ) -> Option<&'a str> {
+    if word.len() > MAX_SUGGESTED_WORD {
+        // No name is that long, and comparing a huge value with every candidate takes seconds.
+        return None;
+    }
     match closeness {
         Closeness::Spelling => candidates
             .into_iter()
@@ -231,6 +300,39 @@ mod tests {
         assert!(text.contains("--> t.toml:3:1"), "{text}");
         assert!(text.contains("^^^^^^^"), "{text}");
         assert!(text.contains("help: did you mean `timezone`?"), "{text}");
+    }
+
+    #[test]
+    fn the_end_of_the_file_is_the_end_of_its_last_line() {
+        let mut sources = SourceMap::default();
+        sources.add("c.toml", "a = 1\nb = \"\"\"x\n");
+        let at_end = Location {
+            file: "c.toml".into(),
+            span: 18..18,
+        };
+        let text = render(&[Diagnostic::error("unterminated", at_end)], &sources);
+        assert!(text.contains("--> c.toml:2:"), "{text}");
+    }
+
+    #[test]
+    fn control_characters_and_long_whitespace_render_safely() {
+        let mut sources = SourceMap::default();
+        let line = format!("{}x\u{1b}[31m\u{202e} = \u{85}1\n", "\u{b}".repeat(150));
+        sources.add("t.toml", &line);
+        let d = Diagnostic::error(
+            "bad",
+            Location {
+                file: "t.toml".into(),
+                span: 3..4,
+            },
+        );
+        let text = render(&[d], &sources);
+        assert!(text.contains("--> t.toml:1:4"), "{text}");
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}') && !text.contains('\u{b}'));
+        assert_eq!(
+            sources.line_col("t.toml", line.find('=').unwrap()),
+            (1, 159)
+        );
     }
 
     #[test]

@@ -1,12 +1,18 @@
 //! Output stage: compare the in-memory file set with `--out`, then write or report.
 //!
 //! One render feeds both uses: [`diff`] classifies every file as missing, changed,
-//! stale or unchanged; `render` applies that with atomic writes (temp file + rename in
-//! the same directory) and removes stale generated files; `render --check` prints it.
-//! Only files whose first line carries scalegen's generated marker are ever removed.
+//! stale, foreign or unchanged; `render` applies that as one transaction ([`apply`]:
+//! every file staged and fsynced, then renamed into place; on any failure `--out` is left
+//! exactly as it was) and `render --check` prints it. Only scalegen's own files are ever
+//! removed: at a path scalegen writes, with exactly its header as the first line. A
+//! symbolic link in `--out` is never read, compared or written through ([`mod@tree`]).
 
-use crate::render::file::{RenderedFile, GENERATED_MARKER};
-use std::path::{Path, PathBuf};
+mod stage;
+mod tree;
+
+use crate::render::file::RenderedFile;
+use std::path::Path;
+use tree::Found;
 
 /// How one file in `--out` differs from what scalegen renders.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +40,16 @@ pub enum Change {
         /// Contents on disk.
         old: String,
     },
+    /// Rendered, but `--out` holds something scalegen does not read or write through at
+    /// that path: a symbolic link (to a file or a directory on the way), or a non-file.
+    Foreign {
+        /// Path relative to `--out` of the rendered file.
+        path: String,
+        /// What is in the way, e.g. "a symbolic link".
+        what: &'static str,
+        /// Where (relative to `--out`): the path itself or one of its directories.
+        at: String,
+    },
 }
 
 impl Change {
@@ -42,20 +58,27 @@ impl Change {
         match self {
             Change::Missing { path, .. }
             | Change::Changed { path, .. }
-            | Change::Stale { path, .. } => path,
+            | Change::Stale { path, .. }
+            | Change::Foreign { path, .. } => path,
         }
     }
 }
 
-/// Every difference between `files` and the directory `out` (in path order).
+/// Every difference between `files` and the directory `out` (in path order). `out`
+/// itself must not be a symbolic link.
 pub fn diff(out: &Path, files: &[RenderedFile]) -> std::io::Result<Vec<Change>> {
+    if std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(std::io::Error::other(format!(
+            "{} is a symbolic link; scalegen never reads or writes through one (pass the real directory)",
+            out.display()
+        )));
+    }
     let mut changes = Vec::new();
     for f in files {
-        let target = out.join(&f.path);
-        match std::fs::read(&target) {
+        match tree::lookup(out, &f.path)? {
             // Byte-equal is the common case: no copies, no line-ending normalisation.
-            Ok(bytes) if bytes == f.contents.as_bytes() => {}
-            Ok(bytes) => {
+            Found::File(bytes) if bytes == f.contents.as_bytes() => {}
+            Found::File(bytes) => {
                 let old = String::from_utf8_lossy(&bytes).into_owned();
                 if normalize(&old) != normalize(&f.contents) {
                     changes.push(Change::Changed {
@@ -65,18 +88,25 @@ pub fn diff(out: &Path, files: &[RenderedFile]) -> std::io::Result<Vec<Change>> 
                     });
                 }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => changes.push(Change::Missing {
+            Found::Absent => changes.push(Change::Missing {
                 path: f.path.clone(),
                 new: f.contents.clone(),
             }),
-            Err(e) => return Err(with_path(e, &target)),
+            Found::Foreign { what, at } => changes.push(Change::Foreign {
+                path: f.path.clone(),
+                what,
+                at,
+            }),
         }
     }
     let rendered: std::collections::BTreeSet<&str> =
         files.iter().map(|f| f.path.as_str()).collect();
-    for path in generated_files(out)? {
+    for path in tree::generated_files(out)? {
         if !rendered.contains(path.as_str()) {
-            let old = fs_err::read_to_string(out.join(&path)).unwrap_or_default();
+            let old = match tree::lookup(out, &path)? {
+                Found::File(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                _ => continue,
+            };
             changes.push(Change::Stale { path, old });
         }
     }
@@ -84,17 +114,33 @@ pub fn diff(out: &Path, files: &[RenderedFile]) -> std::io::Result<Vec<Change>> 
     Ok(changes)
 }
 
-/// Applies `changes` to `out`: atomic writes for missing/changed files, removal of stale ones.
+/// Applies `changes` to `out` as one transaction: missing and changed files are written,
+/// stale ones removed, or on any failure nothing in `out` changes. A foreign entry in
+/// the way is an error before anything is written.
 pub fn apply(out: &Path, changes: &[Change]) -> std::io::Result<()> {
+    let mut writes = Vec::new();
+    let mut removes = Vec::new();
     for change in changes {
         match change {
             Change::Missing { path, new } | Change::Changed { path, new, .. } => {
-                write_atomically(&out.join(path), new.as_bytes())?
+                writes.push((path.as_str(), new.as_bytes()));
             }
-            Change::Stale { path, .. } => fs_err::remove_file(out.join(path))?,
+            Change::Stale { path, .. } => removes.push(path.as_str()),
+            Change::Foreign { path, what, at } => {
+                return Err(std::io::Error::other(foreign_message(path, what, at)));
+            }
         }
     }
-    Ok(())
+    stage::Transaction::new(out, writes, removes).run(out)
+}
+
+/// Why a foreign entry stops `render` (and what `render --check` says about it).
+pub fn foreign_message(path: &str, what: &str, at: &str) -> String {
+    if path == at {
+        format!("`{path}` is {what}; scalegen never reads or writes through it: remove it and render again")
+    } else {
+        format!("`{at}` (on the way to `{path}`) is {what}; scalegen never reads or writes through it: remove it and render again")
+    }
 }
 
 /// A unified diff of one change, with `a/` and `b/` headers like git.
@@ -103,6 +149,9 @@ pub fn unified_diff(change: &Change) -> String {
         Change::Missing { new, .. } => ("", new.as_str()),
         Change::Changed { old, new, .. } => (old.as_str(), new.as_str()),
         Change::Stale { old, .. } => (old.as_str(), ""),
+        Change::Foreign { path, what, at } => {
+            return format!("{}\n", foreign_message(path, what, at))
+        }
     };
     let (old, new) = (normalize(old), normalize(new));
     let path = change.path();
@@ -128,76 +177,15 @@ fn normalize(text: &str) -> String {
     text.replace("\r\n", "\n")
 }
 
-fn with_path(e: std::io::Error, path: &Path) -> std::io::Error {
-    std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
-}
-
-/// Writes `bytes` to `target` via a temporary file in the same directory and a rename.
-fn write_atomically(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = target.parent().unwrap_or(Path::new("."));
-    fs_err::create_dir_all(dir)?;
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.scalegen-{}.tmp", std::process::id()));
-    let result = fs_err::write(&tmp, bytes).and_then(|()| fs_err::rename(&tmp, target));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// Relative paths (with `/`) of every regular file under `out` whose first line has the marker.
-fn generated_files(out: &Path) -> std::io::Result<Vec<String>> {
-    let mut found = Vec::new();
-    if out.is_dir() {
-        walk(out, out, &mut found)?;
-    }
-    found.sort();
-    Ok(found)
-}
-
-fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) -> std::io::Result<()> {
-    for entry in fs_err::read_dir(dir)? {
-        let entry = entry?;
-        let path: PathBuf = entry.path();
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            walk(root, &path, found)?;
-        } else if kind.is_file() && has_marker(&path) {
-            let rel = path.strip_prefix(root).expect("under root");
-            let parts: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            found.push(parts.join("/"));
-        }
-    }
-    Ok(())
-}
-
-fn has_marker(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; 256];
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return false;
-    };
-    let n = file.read(&mut head).unwrap_or(0);
-    let text = String::from_utf8_lossy(&head[..n]);
-    text.lines()
-        .next()
-        .is_some_and(|line| line.contains(GENERATED_MARKER))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::file::header_for;
 
     fn file(path: &str, body: &str) -> RenderedFile {
         RenderedFile {
             path: path.into(),
-            contents: format!("# {GENERATED_MARKER}\n{body}"),
+            contents: format!("{}{body}", header_for(path)),
             kustomize: false,
         }
     }
@@ -206,33 +194,38 @@ mod tests {
     fn write_check_and_prune_only_generated_files() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path();
-        let files = vec![file("a.yaml", "a: 1\n"), file("sub/b.yaml", "b: 2\n")];
+        let files = vec![
+            file("kustomization.yaml", "a: 1\n"),
+            file("keda/b.yaml", "b: 2\n"),
+        ];
         let changes = diff(out, &files).unwrap();
         assert_eq!(changes.len(), 2);
         apply(out, &changes).unwrap();
         assert!(diff(out, &files).unwrap().is_empty());
 
         std::fs::write(out.join("mine.txt"), "not generated\n").unwrap();
-        let fewer = vec![file("a.yaml", "a: 3\n")];
+        let fewer = vec![file("kustomization.yaml", "a: 3\n")];
         let changes = diff(out, &fewer).unwrap();
-        let kinds: Vec<_> = changes
-            .iter()
-            .map(|c| (c.path().to_string(), std::mem::discriminant(c)))
-            .collect();
-        assert_eq!(kinds.len(), 2, "{changes:?}");
-        assert!(matches!(changes[0], Change::Changed { .. }));
-        assert!(matches!(changes[1], Change::Stale { .. }));
+        assert_eq!(changes.len(), 2, "{changes:?}");
+        assert!(matches!(&changes[0], Change::Stale { path, .. } if path == "keda/b.yaml"));
+        assert!(
+            matches!(&changes[1], Change::Changed { path, .. } if path == "kustomization.yaml")
+        );
         apply(out, &changes).unwrap();
-        assert!(!out.join("sub/b.yaml").exists());
+        assert!(!out.join("keda/b.yaml").exists());
         assert!(out.join("mine.txt").exists());
-        assert!(unified_diff(&changes[0]).contains("-a: 1\n+a: 3"));
+        assert!(unified_diff(&changes[1]).contains("-a: 1\n+a: 3"));
     }
 
     #[test]
     fn crlf_is_not_drift() {
         let dir = tempfile::tempdir().unwrap();
-        let f = file("a.yaml", "a: 1\n");
-        std::fs::write(dir.path().join("a.yaml"), f.contents.replace('\n', "\r\n")).unwrap();
+        let f = file("kustomization.yaml", "a: 1\n");
+        std::fs::write(
+            dir.path().join("kustomization.yaml"),
+            f.contents.replace('\n', "\r\n"),
+        )
+        .unwrap();
         assert!(diff(dir.path(), &[f]).unwrap().is_empty());
     }
 }

@@ -20,6 +20,9 @@ pub fn run(input: &InputArgs, out: &Path, check: bool) -> ExitStatus {
             return ExitStatus::Internal;
         }
     };
+    if !sizes_acceptable(&files, input.deny_warnings) {
+        return ExitStatus::InvalidInput;
+    }
     let changes = match output::diff(out, &files) {
         Ok(changes) => changes,
         Err(e) => {
@@ -33,8 +36,22 @@ pub fn run(input: &InputArgs, out: &Path, check: bool) -> ExitStatus {
     if check {
         return report_drift(input, out, &changes, files.len());
     }
+    let mut foreign = false;
+    for change in &changes {
+        if let Change::Foreign { path, what, at } = change {
+            eprintln!("error: {}", output::foreign_message(path, what, at));
+            foreign = true;
+        }
+    }
+    if foreign {
+        eprintln!("error: nothing was written to `{}`", out.display());
+        return ExitStatus::InvalidInput;
+    }
     if let Err(e) = output::apply(out, &changes) {
-        eprintln!("error: writing `{}` failed: {e}", out.display());
+        eprintln!(
+            "error: writing `{}` failed, nothing in it was changed: {e}",
+            out.display()
+        );
         return ExitStatus::InvalidInput;
     }
     let (written, removed) = count(&changes);
@@ -45,6 +62,23 @@ pub fn run(input: &InputArgs, out: &Path, check: bool) -> ExitStatus {
         files.len() - written
     );
     ExitStatus::Success
+}
+
+/// Reports every object too large for the cluster (an error) or for `kubectl apply` (a
+/// warning, an error with `--deny-warnings`); whether rendering may go on.
+fn sizes_acceptable(files: &[crate::render::file::RenderedFile], deny_warnings: bool) -> bool {
+    let problems = crate::render::limits::check(files);
+    let mut fatal = false;
+    for p in &problems {
+        let level = if p.rejected { "error" } else { "warning" };
+        eprintln!("{level}: {}", p.message);
+        eprintln!("  = help: fewer territories, workloads or calendar entries per configuration make it smaller");
+        fatal |= p.rejected || deny_warnings;
+    }
+    if fatal {
+        eprintln!("error: rendered objects exceed what the cluster accepts; nothing was written");
+    }
+    !fatal
 }
 
 /// (written, removed) of a change set.
@@ -66,6 +100,7 @@ fn report_drift(input: &InputArgs, out: &Path, changes: &[Change], total: usize)
             Change::Missing { .. } => "missing",
             Change::Changed { .. } => "changed",
             Change::Stale { .. } => "stale",
+            Change::Foreign { .. } => "foreign",
         };
         emitln!("{what}: {}", change.path());
         super::emit(&output::unified_diff(change));

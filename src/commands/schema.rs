@@ -52,7 +52,7 @@ pub fn schema_text(kind: SchemaKind, known: Option<&Known>) -> String {
 /// The names of the territories file at `path`, or its rendered diagnostics.
 fn known(path: &Path) -> Result<Known, String> {
     let sources = crate::config::load::load_territories(path)
-        .map_err(|diags| crate::diag::render(&diags, &crate::diag::SourceMap::default()))?;
+        .map_err(|f| crate::diag::render(&f.diagnostics, &f.sources))?;
     validate_sources(&sources, Options::default())
         .map(|loaded| Known::from_model(&loaded.model))
         .map_err(|failure| failure.render())

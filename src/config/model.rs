@@ -31,6 +31,8 @@ pub struct Model {
     pub blackouts: Vec<Blackout>,
     /// `[environments.*]`, sorted by name; [`Model::for_environment`] applies one.
     pub environments: Vec<Environment>,
+    /// `[pods]` with defaults filled in.
+    pub pods: Pods,
 }
 
 /// `[environments.NAME]`: the overrides of one deployment environment (SPEC §9).
@@ -61,6 +63,48 @@ pub struct BoundsOverride {
     pub min: Option<u32>,
     /// New `max`, if overridden.
     pub max: Option<u32>,
+}
+
+/// `[pods]`: how every Deployment's pods run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pods {
+    /// `runAsUser` of every container (≥ 1: the pods run as non-root).
+    pub run_as_user: u32,
+    /// `runAsGroup` of every container.
+    pub run_as_group: u32,
+    /// `sizeLimit` of the `/tmp` emptyDir (a Kubernetes quantity).
+    pub tmp_size: String,
+    /// `ephemeral-storage` request of the container.
+    pub ephemeral_storage_request: String,
+    /// `ephemeral-storage` limit of the container.
+    pub ephemeral_storage_limit: String,
+    /// A NetworkPolicy per deployment, when configured.
+    pub network_policy: Option<NetworkPolicy>,
+}
+
+impl Default for Pods {
+    fn default() -> Self {
+        Pods {
+            run_as_user: 10001,
+            run_as_group: 10001,
+            tmp_size: "256Mi".into(),
+            ephemeral_storage_request: "256Mi".into(),
+            ephemeral_storage_limit: "1Gi".into(),
+            network_policy: None,
+        }
+    }
+}
+
+/// `[pods.network_policy]`: ingress only on the service port, from the given namespaces
+/// (any when empty) and from Prometheus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkPolicy {
+    /// Namespaces whose pods may reach the service port; empty: any source.
+    pub ingress_namespaces: Vec<String>,
+    /// Namespace of the scraping Prometheus.
+    pub prometheus_namespace: String,
+    /// Pod labels of the scraping Prometheus, sorted by key.
+    pub prometheus_labels: Vec<(String, String)>,
 }
 
 /// `[app]`: names, image and the links and versions the artefacts need.

@@ -98,6 +98,10 @@ pub struct RawTerritoriesFile {
     #[serde(default)]
     #[schemars(with = "Option<RawTraffic>")]
     pub traffic: Option<Section<RawTraffic>>,
+    /// How the pods run: user and group ids, scratch space, NetworkPolicy (every key defaulted).
+    #[serde(default)]
+    #[schemars(with = "Option<RawPods>")]
+    pub pods: Option<Section<RawPods>>,
 }
 
 /// `[environments.NAME]`: what differs between clusters or stages of one app.
@@ -131,6 +135,54 @@ pub struct RawBounds {
     /// Maximum replicas.
     #[schemars(with = "Option<i64>")]
     pub max: Option<Spanned<i64>>,
+}
+
+/// `[pods]`: security context numbers, `/tmp` and ephemeral storage, NetworkPolicy.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPods {
+    /// Numeric user id of every container (default 10001).
+    #[schemars(with = "Option<i64>")]
+    pub run_as_user: Option<Spanned<i64>>,
+    /// Numeric group id of every container (default 10001).
+    #[schemars(with = "Option<i64>")]
+    pub run_as_group: Option<Spanned<i64>>,
+    /// `sizeLimit` of the `/tmp` emptyDir (default "256Mi").
+    #[schemars(with = "Option<String>")]
+    pub tmp_size: Option<SStr>,
+    /// Ephemeral storage request and limit of the container (default 256Mi / 1Gi).
+    #[schemars(with = "Option<RawEphemeralStorage>")]
+    pub ephemeral_storage: Option<RawEphemeralStorage>,
+    /// A NetworkPolicy per deployment when present.
+    #[schemars(with = "Option<RawNetworkPolicy>")]
+    pub network_policy: Option<RawNetworkPolicy>,
+}
+
+/// `ephemeral_storage = { request = "…", limit = "…" }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEphemeralStorage {
+    /// Quantity requested.
+    #[schemars(with = "String")]
+    pub request: SStr,
+    /// Quantity at which the kubelet evicts the pod.
+    #[schemars(with = "String")]
+    pub limit: SStr,
+}
+
+/// `[pods.network_policy]`: who may reach the pods.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetworkPolicy {
+    /// Namespaces whose pods may reach the service port (default: any source).
+    #[schemars(with = "Option<Vec<String>>")]
+    pub ingress_namespaces: Option<Spanned<Vec<SStr>>>,
+    /// Namespace of the Prometheus that scrapes the pods (default "monitoring").
+    #[schemars(with = "Option<String>")]
+    pub prometheus_namespace: Option<SStr>,
+    /// Labels of the Prometheus pods (default `app.kubernetes.io/name = "prometheus"`).
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    pub prometheus_labels: Option<BTreeMap<String, SStr>>,
 }
 
 /// `[app]`.
@@ -516,16 +568,33 @@ pub struct Parsed<T> {
     pub raw: T,
 }
 
-/// Parses a file into `T`; a syntax error (or a top-level structural one) is one diagnostic.
+/// Longest key or string value (in bytes) the parser accepts: names, ids, URLs and images
+/// are far shorter, and every later message quotes values.
+pub const MAX_VALUE_BYTES: usize = 1024;
+/// Longest value of a `body` key (a load test's request body, `[workloads.W.loadtest]`):
+/// request bodies are data, not names, so they get more room; validation caps them at
+/// the same size and never quotes or fuzzy-matches them.
+pub const MAX_BODY_BYTES: usize = 65_536;
+
+/// Parses a file into `T`; a syntax error (or a top-level structural one) is one diagnostic,
+/// overlong keys and strings one each (and the file goes no further).
 pub fn parse_file<T: for<'de> Deserialize<'de>>(
     file: &str,
     text: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Parsed<T>> {
+    let doc = toml_edit::ImDocument::parse(text.to_string()).ok();
+    if let Some(doc) = &doc {
+        let before = diags.len();
+        overlong_item(file, doc.as_item(), diags);
+        if diags.len() > before {
+            return None;
+        }
+    }
     match toml::from_str::<T>(text) {
         Ok(raw) => Some(Parsed {
             file: file.to_string(),
-            doc: toml_edit::ImDocument::parse(text.to_string()).ok(),
+            doc,
             raw,
         }),
         Err(e) => {
@@ -631,7 +700,8 @@ impl<T> Parsed<T> {
             return node.table_like()?.key(field).and_then(|k| k.span());
         }
         if message.starts_with("missing field") {
-            return last_key_span.or_else(|| node.span());
+            let span = last_key_span.or_else(|| node.span())?;
+            return Some(first_line(doc.raw(), span));
         }
         node.span().or(last_key_span)
     }
@@ -667,12 +737,95 @@ impl<'a> Node<'a> {
             }
             Seg::Index(i) => match self {
                 Node::Item(toml_edit::Item::ArrayOfTables(a)) => {
-                    Some((Node::Table(a.get(*i)?), None))
+                    // The element's own `[[header]]`, not the first one the key names.
+                    let table = a.get(*i)?;
+                    Some((Node::Table(table), table.span()))
                 }
                 _ => None,
             },
         }
     }
+}
+
+/// Reports every key and string below `item` longer than [`MAX_VALUE_BYTES`].
+fn overlong_item(file: &str, item: &toml_edit::Item, diags: &mut Vec<Diagnostic>) {
+    match item {
+        toml_edit::Item::Value(v) => overlong_value(file, v, diags),
+        toml_edit::Item::Table(t) => overlong_table(file, t, diags),
+        toml_edit::Item::ArrayOfTables(a) => {
+            for t in a.iter() {
+                overlong_table(file, t, diags);
+            }
+        }
+        toml_edit::Item::None => {}
+    }
+}
+
+fn overlong_table(file: &str, table: &dyn toml_edit::TableLike, diags: &mut Vec<Diagnostic>) {
+    for (key, item) in table.iter() {
+        if key.len() > MAX_VALUE_BYTES {
+            let span = table.key(key).and_then(|k| k.span()).unwrap_or(0..0);
+            diags.push(overlong(file, "key", key.len(), span, MAX_VALUE_BYTES));
+        }
+        match item.as_value() {
+            Some(toml_edit::Value::String(s)) if key == "body" => {
+                if s.value().len() > MAX_BODY_BYTES {
+                    let span = s.span().unwrap_or(0..0);
+                    diags.push(overlong(
+                        file,
+                        "string",
+                        s.value().len(),
+                        span,
+                        MAX_BODY_BYTES,
+                    ));
+                }
+            }
+            _ => overlong_item(file, item, diags),
+        }
+    }
+}
+
+fn overlong_value(file: &str, value: &toml_edit::Value, diags: &mut Vec<Diagnostic>) {
+    match value {
+        toml_edit::Value::String(s) if s.value().len() > MAX_VALUE_BYTES => {
+            let span = s.span().unwrap_or(0..0);
+            diags.push(overlong(
+                file,
+                "string",
+                s.value().len(),
+                span,
+                MAX_VALUE_BYTES,
+            ));
+        }
+        toml_edit::Value::Array(a) => {
+            for v in a.iter() {
+                overlong_value(file, v, diags);
+            }
+        }
+        toml_edit::Value::InlineTable(t) => overlong_table(file, t, diags),
+        _ => {}
+    }
+}
+
+fn overlong(file: &str, what: &str, len: usize, span: Range<usize>, max: usize) -> Diagnostic {
+    let at = span.start..span.start + 1;
+    Diagnostic::error(
+        format!("{what} of {len} bytes is too long (at most {max})"),
+        Location {
+            file: file.to_string(),
+            span: at,
+        },
+    )
+    .with_help("no key or value of a scalegen configuration is that long")
+}
+
+/// `span` cut at the end of its first line (a table's span down to its `[header]`).
+fn first_line(text: &str, span: Range<usize>) -> Range<usize> {
+    let end = text
+        .get(span.clone())
+        .and_then(|s| s.find('\n'))
+        .map_or(span.end, |i| span.start + i);
+    span.start..end
 }
 
 /// Words between backticks in a serde message (`` unknown field `x`, expected `a`, `b` ``).

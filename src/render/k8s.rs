@@ -1,5 +1,6 @@
 //! Kubernetes manifests (SPEC §3, §4): per territory × workload a Deployment with its
-//! Service and PodDisruptionBudget and a KEDA ScaledObject, plus one PodMonitor for the app.
+//! Service and PodDisruptionBudget, a KEDA ScaledObject and (with `[pods.network_policy]`)
+//! a NetworkPolicy, plus one PodMonitor for the app.
 //!
 //! Everything the manifests need is computed here, in Rust, into one small context struct per
 //! template; the templates only lay it out. The queries come from [`crate::render::promql`]
@@ -7,7 +8,8 @@
 //! template's YAML auto-escaping applies on top.
 
 use crate::config::model::{
-    EnvSource, Model, PodSettings, Resources, Territory, TerritoryWorkload, Workload,
+    EnvSource, Model, NetworkPolicy, PodSettings, Pods, Resources, Territory, TerritoryWorkload,
+    Workload,
 };
 use crate::render::engine::Renderer;
 use crate::render::file::{RenderError, RenderedFile};
@@ -45,6 +47,14 @@ pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
                 &format!("deployments/{name}.yaml"),
                 true,
             )?);
+            if let Some(policy) = &model.pods.network_policy {
+                files.push(r.file(
+                    "network/networkpolicy.yaml.j2",
+                    network_policy_context(&target, policy),
+                    &format!("network/{name}.yaml"),
+                    true,
+                )?);
+            }
             let schedule = r.schedule.deployment(&territory.code, &workload.name);
             files.push(r.file(
                 "keda/scaledobject.yaml.j2",
@@ -139,6 +149,8 @@ struct DeploymentContext<'a> {
     limits: ResourcesContext<'a>,
     /// Probes, extra environment, `envFrom` and ServiceAccount.
     pod: PodContext<'a>,
+    /// User and group ids, `/tmp` size and ephemeral storage.
+    pods: PodsContext<'a>,
 }
 
 /// The workload's [`PodSettings`] as the template lays them out.
@@ -178,6 +190,33 @@ impl<'a> From<&'a PodSettings> for PodContext<'a> {
     }
 }
 
+/// The `[pods]` numbers a Deployment carries.
+#[derive(Serialize)]
+struct PodsContext<'a> {
+    /// `runAsUser` (pod and container).
+    run_as_user: u32,
+    /// `runAsGroup` (pod and container).
+    run_as_group: u32,
+    /// `sizeLimit` of the `/tmp` emptyDir.
+    tmp_size: &'a str,
+    /// `ephemeral-storage` request.
+    ephemeral_storage_request: &'a str,
+    /// `ephemeral-storage` limit.
+    ephemeral_storage_limit: &'a str,
+}
+
+impl<'a> From<&'a Pods> for PodsContext<'a> {
+    fn from(p: &'a Pods) -> Self {
+        PodsContext {
+            run_as_user: p.run_as_user,
+            run_as_group: p.run_as_group,
+            tmp_size: &p.tmp_size,
+            ephemeral_storage_request: &p.ephemeral_storage_request,
+            ephemeral_storage_limit: &p.ephemeral_storage_limit,
+        }
+    }
+}
+
 fn deployment_context<'a>(t: &Target<'a>) -> DeploymentContext<'a> {
     DeploymentContext {
         name: t.name,
@@ -188,6 +227,38 @@ fn deployment_context<'a>(t: &Target<'a>) -> DeploymentContext<'a> {
         requests: (&t.workload.requests).into(),
         limits: (&t.workload.limits).into(),
         pod: (&t.workload.pod).into(),
+        pods: (&t.model.pods).into(),
+    }
+}
+
+/// Context of `networkpolicy.yaml.j2`: ingress to one deployment's pods.
+#[derive(Serialize)]
+struct NetworkPolicyContext<'a> {
+    /// NetworkPolicy name, equal to the Deployment's.
+    name: &'a str,
+    /// Namespace.
+    namespace: &'a str,
+    /// Label values (the pod selector is made from them).
+    labels: Labels<'a>,
+    /// Namespaces whose pods may reach the service port; empty: any source.
+    ingress_namespaces: &'a [String],
+    /// Namespace of the scraping Prometheus.
+    prometheus_namespace: &'a str,
+    /// Pod labels of the scraping Prometheus, as (key, value).
+    prometheus_labels: &'a [(String, String)],
+}
+
+fn network_policy_context<'a>(
+    t: &Target<'a>,
+    policy: &'a NetworkPolicy,
+) -> NetworkPolicyContext<'a> {
+    NetworkPolicyContext {
+        name: t.name,
+        namespace: &t.model.app.namespace,
+        labels: t.labels(),
+        ingress_namespaces: &policy.ingress_namespaces,
+        prometheus_namespace: &policy.prometheus_namespace,
+        prometheus_labels: &policy.prometheus_labels,
     }
 }
 

@@ -17,6 +17,7 @@ pub mod file;
 pub mod jobs;
 pub mod k8s;
 pub mod kustomize;
+pub mod limits;
 pub mod loadtest;
 pub mod migration;
 pub mod monitoring;
@@ -55,6 +56,13 @@ pub fn render_all(model: &Model, schedule: &Schedule) -> Result<Vec<RenderedFile
     files.push(kustomize::render(&renderer)?);
     files.push(kustomization(&renderer, &files)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    if let Some(f) = files.iter().find(|f| !file::is_artefact_path(&f.path)) {
+        return Err(RenderError {
+            template: "(none)".into(),
+            file: f.path.clone(),
+            message: "the path matches no pattern of render::file::ARTEFACT_PATHS, so `render` could never prune it; add one".into(),
+        });
+    }
     Ok(files)
 }
 

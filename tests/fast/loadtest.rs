@@ -300,7 +300,10 @@ fn probe_bodies_need_a_method_that_carries_one() {
         "body = '{\"territory\": \"{territory}\", \"region\": \"{region}\", \"company\": \"Load Test GmbH\"}'",
         &big,
     );
-    assert!(out.contains("has 70000 bytes, more than 65536"), "{out}");
+    assert!(
+        out.contains("string of 70000 bytes is too long (at most 65536)"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -1,6 +1,9 @@
-//! No panic on any input: random edits of the default configuration either validate
-//! (and then compile and render) or produce located diagnostics. Plus a corpus of
-//! hand-picked hostile inputs.
+//! No panic on any input: random edits of the default configuration and arbitrary bytes
+//! (as a calendar or as the territories file, through the file loader) either validate
+//! (and then compile, render, write into an empty `--out` and show no drift) or produce
+//! located diagnostics. Plus a corpus of hand-picked hostile inputs. The property tests
+//! are this project's fuzzer in CI (fixed seed from scripts/test.sh); `fuzz/` holds a
+//! cargo-fuzz target for longer runs.
 
 use proptest::prelude::*;
 use scalegen::config::example::{CALENDARS, TERRITORIES};
@@ -160,5 +163,67 @@ fn hostile_corpus_is_rejected_with_locations() {
         let result = pipeline(TERRITORIES, &[("x.toml", text)]);
         assert!(result.is_err(), "must be rejected:\n{text}");
         assert_located(result);
+    }
+}
+
+/// Validates `territories` + `calendar` written as files (through the loader: UTF-8,
+/// size caps, file names); a valid configuration must render, write into an empty
+/// `--out` and then show no drift.
+fn files_pipeline(territories: &[u8], calendar: &[u8]) -> Result<(), String> {
+    let dir = tempfile::tempdir().unwrap();
+    let cal = dir.path().join("calendars");
+    std::fs::create_dir(&cal).unwrap();
+    std::fs::write(dir.path().join("territories.toml"), territories).unwrap();
+    std::fs::write(cal.join("fuzz.toml"), calendar).unwrap();
+    let loaded = scalegen::config::validate::load_model(&dir.path().join("territories.toml"), &cal)
+        .map_err(|f| f.render())?;
+    let schedule = scalegen::schedule::compile::compile(&loaded.model);
+    let files = scalegen::render::render_all(&loaded.model, &schedule)
+        .unwrap_or_else(|e| panic!("valid input must render: {e}"));
+    let out = dir.path().join("out");
+    let changes = scalegen::output::diff(&out, &files).unwrap();
+    scalegen::output::apply(&out, &changes).unwrap();
+    assert!(
+        scalegen::output::diff(&out, &files).unwrap().is_empty(),
+        "written output is drift-free"
+    );
+    Ok(())
+}
+
+/// Bytes that are mostly TOML-ish: fragments of the default files and arbitrary bytes.
+fn tomlish_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let fragment = prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..24),
+        (0usize..CALENDARS.len(), 0.0f64..1.0, 1usize..80).prop_map(|(f, at, len)| {
+            let text = CALENDARS[f].1.as_bytes();
+            let start = ((text.len() as f64) * at) as usize;
+            text[start..(start + len).min(text.len())].to_vec()
+        }),
+        Just(b"[[season]]\n".to_vec()),
+        Just(b"\xff\xfe".to_vec()),
+        Just(b"\r\n".to_vec()),
+        Just(b"\0".to_vec()),
+    ];
+    proptest::collection::vec(fragment, 0..12).prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_as_a_calendar_file_never_panic(bytes in tomlish_bytes()) {
+        assert_located(files_pipeline(TERRITORIES.as_bytes(), &bytes));
+    }
+
+    #[test]
+    fn arbitrary_bytes_as_the_territories_file_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        assert_located(files_pipeline(&bytes, CALENDARS[0].1.as_bytes()));
+    }
+
+    #[test]
+    fn edited_configurations_that_validate_render_and_write_cleanly(at in 0.0f64..1.0, op in 0u8..4, payload in payloads(), file in 0usize..4) {
+        let mut calendar = CALENDARS[file].1.to_string();
+        calendar = mutate(&calendar, at, op, &payload);
+        assert_located(files_pipeline(TERRITORIES.as_bytes(), calendar.as_bytes()));
     }
 }

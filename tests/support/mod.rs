@@ -1,12 +1,13 @@
 //! What the integration tests share: the repository's configurations and fixtures as
 //! models, rendering them, reading rendered files back, the external checkers they may
-//! run, a throwaway PostgreSQL ([`pg`]) and random calendars ([`random_calendar`]); for
-//! the load tests and the replay job the external tools ([`tools`]), a stub HTTP server
-//! ([`stub`]) and the expected traffic ([`loadtest`]).
+//! run, a throwaway PostgreSQL ([`pg`]), random calendars ([`random_calendar`]) and the
+//! binary run in a directory ([`bin`]); for the load tests and the replay job the external
+//! tools ([`tools`]), a stub HTTP server ([`stub`]) and the expected traffic ([`loadtest`]).
 //!
 //! Every test binary compiles this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod bin;
 pub mod loadtest;
 pub mod pg;
 pub mod random_calendar;

@@ -9,6 +9,7 @@ mod checks;
 mod environments;
 mod events;
 mod operations;
+mod pod_security;
 mod pods;
 pub mod rules;
 mod territories;
@@ -86,9 +87,9 @@ pub fn load_model_with(
 ) -> Result<Loaded, Failure> {
     match load::load(config, calendars) {
         Ok(sources) => validate_sources(&sources, options),
-        Err(diagnostics) => Err(Failure {
-            diagnostics,
-            sources: SourceMap::default(),
+        Err(failure) => Err(Failure {
+            diagnostics: failure.diagnostics,
+            sources: failure.sources,
         }),
     }
 }

@@ -9,9 +9,6 @@ use crate::config::values::{
 };
 use crate::diag::{did_you_mean, Closeness};
 
-/// Largest probe body in bytes (a probe is one request, not a payload test).
-const MAX_BODY_BYTES: usize = 65_536;
-
 impl Validator {
     /// The probe request of workload `name`: `GET /` without a table.
     pub(super) fn loadtest_probe(
@@ -89,16 +86,7 @@ impl Validator {
                 Some("set `method = \"POST\"` (or PUT, PATCH, DELETE), or remove the body".into());
             return false;
         }
-        if body.get_ref().len() > MAX_BODY_BYTES {
-            self.error(
-                format!(
-                    "`workloads.{name}.loadtest.body` has {} bytes, more than {MAX_BODY_BYTES}",
-                    body.get_ref().len()
-                ),
-                at,
-            );
-            return false;
-        }
+        // Its size is capped while parsing (`parse::MAX_BODY_BYTES`).
         true
     }
 

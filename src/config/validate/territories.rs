@@ -3,7 +3,7 @@
 use super::events::{default_alerts, placeholder_events};
 use super::Validator;
 use crate::config::model::{
-    App, KedaVersion, Model, PromDuration, Region, Resources, Territory, TerritoryWorkload,
+    App, KedaVersion, Model, Pods, PromDuration, Region, Resources, Territory, TerritoryWorkload,
     TrafficSettings, Workload,
 };
 use crate::config::parse::{self, Parsed, RawTerritoriesFile, SStr, Seg};
@@ -43,6 +43,12 @@ impl Validator {
                 .section(t, &[Seg::Key("traffic".into())], &mut self.diags)
                 .and_then(|t| self.traffic(p, t)),
         };
+        let pods = match &raw.pods {
+            None => Some(Pods::default()),
+            Some(section) => p
+                .section(section, &[Seg::Key("pods".into())], &mut self.diags)
+                .and_then(|raw| self.pods(p, raw)),
+        };
         let workloads = workloads?;
         let (territories, all_ok) = self.territories(p, &workloads, app.as_ref());
         let environments = self.environments(p, &territories, &workloads);
@@ -58,12 +64,14 @@ impl Validator {
             entries: Vec::new(),
             blackouts: Vec::new(),
             environments: environments.clone().unwrap_or_default(),
+            pods: pods.clone().unwrap_or_default(),
         };
         let complete = app.is_some()
             && events.is_some()
             && alerts.is_some()
             && environments.is_some()
             && traffic.is_some()
+            && pods.is_some()
             && all_ok;
         Some((for_calendars, complete))
     }

@@ -30,12 +30,33 @@ pub struct DashboardContext {
 
 /// The ConfigMap context for `model`.
 pub fn context(model: &Model) -> DashboardContext {
-    let json = serde_json::to_string_pretty(&dashboard(model)).expect("JSON value");
+    part_context(model, "")
+}
+
+/// The ConfigMap context of one part of a dashboard split per territory: `part` (the
+/// territory code in lower case; empty for the whole dashboard) ends its ConfigMap name,
+/// data key, title and uid, so the parts live side by side in Grafana.
+pub fn part_context(model: &Model, part: &str) -> DashboardContext {
+    let suffix = if part.is_empty() {
+        String::new()
+    } else {
+        format!("-{part}")
+    };
+    let mut board = dashboard(model);
+    if !part.is_empty() {
+        board["uid"] = json!(format!("{}{suffix}", board["uid"].as_str().unwrap_or("")));
+        board["title"] = json!(format!(
+            "{} — {}",
+            board["title"].as_str().unwrap_or(""),
+            part.to_uppercase()
+        ));
+    }
+    let json = serde_json::to_string_pretty(&board).expect("JSON value");
     DashboardContext {
-        name: format!("{}-scaling-dashboard", model.app.name),
+        name: format!("{}-scaling-dashboard{suffix}", model.app.name),
         namespace: model.app.namespace.clone(),
         app: model.app.name.clone(),
-        key: format!("{}-scaling.json", model.app.name),
+        key: format!("{}-scaling{suffix}.json", model.app.name),
         json_block: minijinja::Value::from_safe_string(literal_block(&json, 4)),
     }
 }

@@ -21,8 +21,10 @@ pub mod dashboard;
 pub mod exporter;
 pub mod promtool;
 
+use crate::config::model::Model;
 use crate::render::engine::Renderer;
 use crate::render::file::{RenderError, RenderedFile};
+use crate::render::limits;
 use catalog::{go_template_text, Group};
 use serde::Serialize;
 
@@ -40,52 +42,114 @@ pub const EXPORTER_FILE: &str = "monitoring/postgres-exporter-queries.yaml";
 pub const DASHBOARD_FILE: &str = "monitoring/grafana-dashboard.yaml";
 
 /// Renders the PrometheusRule, its promtool tests, the postgres_exporter queries and the
-/// Grafana dashboard.
+/// Grafana dashboard. The rule manifest and the dashboard are split per territory when
+/// one object would be too large for `kubectl apply` ([`limits::fits_last_applied`]).
 pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
     let groups = catalog::catalog(r.model, r.schedule);
-    let rules = RuleFileContext {
-        name: format!("{}-scaling", r.model.app.name),
-        namespace: &r.model.app.namespace,
-        app: &r.model.app.name,
-        monitoring_labels: &r.model.app.monitoring_labels,
-        groups: groups.iter().map(GroupContext::from).collect(),
-    };
+    let mut files = rule_files(r, &groups)?;
+    // The plain rule file holds every group whatever the manifests' split: it is no
+    // Kubernetes object, and the unit tests read it (stock promtool, from monitoring/).
     let plain = PlainRuleFileContext {
-        groups: &rules.groups,
+        groups: groups
+            .iter()
+            .map(|g| GroupContext::from_rules(g, &|_| true))
+            .collect(),
     };
+    files.push(r.file(
+        "monitoring/rules/scaling.rules.yaml.j2",
+        plain,
+        PLAIN_RULE_FILE,
+        false,
+    )?);
     let tests = promtool::test_file(&groups, relative_to_tests(PLAIN_RULE_FILE));
-    Ok(vec![
-        r.file(
-            "monitoring/rules/scaling.rules.yaml.j2",
-            plain,
-            PLAIN_RULE_FILE,
-            false,
-        )?,
+    files.push(r.file(
+        "monitoring/prometheusrule-scaling.test.yaml.j2",
+        tests,
+        TEST_FILE,
+        false,
+    )?);
+    files.push(r.file(
+        "monitoring/postgres-exporter-queries.yaml.j2",
+        exporter::exporter_queries(),
+        EXPORTER_FILE,
+        false,
+    )?);
+    files.extend(dashboard_files(r)?);
+    Ok(files)
+}
+
+/// The rule manifest: one PrometheusRule, or when that is too large, one per territory
+/// (`prometheusrule-scaling-{territory}.yaml`, `{app}-scaling-{territory}`) next to the
+/// common one that keeps the rules of no territory.
+fn rule_files(r: &Renderer, groups: &[Group]) -> Result<Vec<RenderedFile>, RenderError> {
+    let rule_file = |name: String, path: &str, keep: &dyn Fn(&catalog::Rule) -> bool| {
+        let context = RuleFileContext {
+            name,
+            namespace: &r.model.app.namespace,
+            app: &r.model.app.name,
+            monitoring_labels: &r.model.app.monitoring_labels,
+            groups: groups
+                .iter()
+                .map(|g| GroupContext::from_rules(g, keep))
+                .filter(|g| !g.rules.is_empty())
+                .collect(),
+        };
         r.file(
             "monitoring/prometheusrule-scaling.yaml.j2",
-            rules,
-            RULE_FILE,
+            context,
+            path,
             true,
-        )?,
-        r.file(
-            "monitoring/prometheusrule-scaling.test.yaml.j2",
-            tests,
-            TEST_FILE,
-            false,
-        )?,
-        r.file(
-            "monitoring/postgres-exporter-queries.yaml.j2",
-            exporter::exporter_queries(),
-            EXPORTER_FILE,
-            false,
-        )?,
-        r.file(
-            "monitoring/grafana-dashboard.yaml.j2",
-            dashboard::context(r.model),
-            DASHBOARD_FILE,
+        )
+    };
+    let name = format!("{}-scaling", r.model.app.name);
+    let whole = rule_file(name.clone(), RULE_FILE, &|_| true)?;
+    if limits::fits_last_applied(&whole) {
+        return Ok(vec![whole]);
+    }
+    let mut files = vec![rule_file(name.clone(), RULE_FILE, &|rule| {
+        territory_of(rule).is_none()
+    })?];
+    for t in &r.model.territories {
+        let lower = t.code.to_lowercase();
+        let path = format!("monitoring/prometheusrule-scaling-{lower}.yaml");
+        files.push(rule_file(format!("{name}-{lower}"), &path, &|rule| {
+            territory_of(rule) == Some(t.code.as_str())
+        })?);
+    }
+    Ok(files)
+}
+
+fn territory_of(rule: &catalog::Rule) -> Option<&str> {
+    rule.labels
+        .iter()
+        .find(|(k, _)| k == "territory")
+        .map(|(_, v)| v.as_str())
+}
+
+/// The dashboard ConfigMap, or when too large, one per territory
+/// (`grafana-dashboard-{territory}.yaml`, each with the events row too).
+fn dashboard_files(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
+    let template = "monitoring/grafana-dashboard.yaml.j2";
+    let whole = r.file(template, dashboard::context(r.model), DASHBOARD_FILE, true)?;
+    if limits::fits_last_applied(&whole) {
+        return Ok(vec![whole]);
+    }
+    let mut files = Vec::new();
+    for t in &r.model.territories {
+        let lower = t.code.to_lowercase();
+        let part = Model {
+            territories: vec![t.clone()],
+            ..r.model.clone()
+        };
+        let path = format!("monitoring/grafana-dashboard-{lower}.yaml");
+        files.push(r.file(
+            template,
+            dashboard::part_context(&part, &lower),
+            &path,
             true,
-        )?,
-    ])
+        )?);
+    }
+    Ok(files)
 }
 
 /// Context of `prometheusrule-scaling.yaml.j2`.
@@ -103,11 +167,11 @@ struct RuleFileContext<'a> {
     groups: Vec<GroupContext>,
 }
 
-/// Context of `rules/scaling.rules.yaml.j2`: the groups of the PrometheusRule, nothing else.
+/// Context of `rules/scaling.rules.yaml.j2`: every rule group, nothing else.
 #[derive(Serialize)]
-struct PlainRuleFileContext<'a> {
-    /// The same groups as [`RuleFileContext::groups`].
-    groups: &'a [GroupContext],
+struct PlainRuleFileContext {
+    /// The groups of the PrometheusRule(s), unsplit.
+    groups: Vec<GroupContext>,
 }
 
 /// `path` (in the output directory) relative to the directory of [`TEST_FILE`].
@@ -138,13 +202,15 @@ struct RuleContext {
     runbook_url: String,
 }
 
-impl From<&Group> for GroupContext {
-    fn from(g: &Group) -> Self {
+impl GroupContext {
+    /// The group with the rules `keep` accepts.
+    fn from_rules(g: &Group, keep: &dyn Fn(&catalog::Rule) -> bool) -> Self {
         GroupContext {
             name: g.name,
             rules: g
                 .rules
                 .iter()
+                .filter(|r| keep(r))
                 .map(|r| RuleContext {
                     alert: r.spec.name,
                     expr: r.expr.clone(),

@@ -475,6 +475,7 @@ mod tests {
             entries,
             blackouts,
             environments: vec![],
+            pods: Default::default(),
         }
     }
 
