@@ -2194,3 +2194,75 @@ fn a_missing_settings_row_fails_loudly_until_r_runs_again() {
     apply_ok(c, &migration.repeatable.1);
     assert_eq!(publish(c, "DE", "credit.checked", "{}"), "notified");
 }
+
+#[test]
+fn the_exporter_queries_run_as_the_monitor_and_read_what_the_alerts_need() {
+    let mut db = Db::new("exporter");
+    migrate_ok(&mut db.client, &default_migration());
+    let exporter = db.role("exporter");
+    let c = &mut db.client;
+    c.batch_execute(&format!(
+        "CREATE ROLE {exporter} NOLOGIN IN ROLE scaling_monitor"
+    ))
+    .unwrap();
+    let queries = scalegen::render::monitoring::exporter::exporter_queries().queries;
+    let retention = queries
+        .iter()
+        .find(|q| q.query.contains("published_at"))
+        .expect("the retention query");
+    let oldest_published = |c: &mut Client| -> f64 {
+        c.batch_execute(&format!("SET ROLE {exporter}")).unwrap();
+        let v: f64 = c.query_one(retention.query, &[]).unwrap().get(0);
+        c.batch_execute("RESET ROLE").unwrap();
+        v
+    };
+    assert_eq!(oldest_published(c), 0.0, "no published row: 0");
+
+    // Many published rows, pending ones and a dead letter; the oldest published 8 days ago.
+    c.batch_execute(
+        "INSERT INTO scaling_event_journal (territory, event_type, payload, created_at, published_at, attempts)
+         SELECT (ARRAY['AT', 'CH', 'DE'])[1 + i % 3], 'sample.delivered', '{}', now() - interval '9 days',
+                CASE WHEN i % 10 = 0 THEN NULL ELSE now() - interval '8 days' + i * interval '1 second' END,
+                CASE WHEN i = 10 THEN 3 ELSE 0 END
+           FROM generate_series(1, 20000) AS i;
+         ANALYZE scaling_event_journal;",
+    )
+    .unwrap();
+    let age = oldest_published(c);
+    let eight_days = 8.0 * 86_400.0;
+    assert!(
+        (eight_days - 2.0..eight_days + 60.0).contains(&age),
+        "oldest published row is {age} s old"
+    );
+    let plan: Vec<String> = c
+        .query(&format!("EXPLAIN {}", retention.query), &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        plan.iter()
+            .any(|l| l.contains("scaling_event_journal_published_idx")),
+        "the retention check reads the index, not the table:\n{}",
+        plan.join("\n")
+    );
+
+    // Every query runs as the monitor and yields its declared columns.
+    c.batch_execute(&format!("SET ROLE {exporter}")).unwrap();
+    for q in &queries {
+        let rows = c
+            .query(q.query, &[])
+            .unwrap_or_else(|e| panic!("{}: {}", q.name, describe(&e)));
+        assert!(!rows.is_empty(), "{} returned nothing", q.name);
+        let names: Vec<&str> = rows[0].columns().iter().map(|col| col.name()).collect();
+        let declared: Vec<&str> = q.columns.iter().map(|col| col.0).collect();
+        assert_eq!(names, declared, "{}", q.name);
+    }
+    let stuck: Vec<(String, i64)> = c
+        .query("SELECT territory, stuck FROM scaling_journal_stats", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(stuck[1], ("CH".to_string(), 1), "{stuck:?}");
+}

@@ -1,9 +1,12 @@
-//! The journal replay CronJob (SPEC §10) against a real PostgreSQL: the container command
-//! is taken from the rendered `jobs/{app}-journal-replay.yaml` and run as the pod would
-//! run it — `/bin/sh -c` with `DATABASE_URL` (here a login role granted
-//! `scaling_replayer`, on the throwaway cluster's unix socket) and the manifest's plain
-//! environment — with this machine's `psql`. Events journaled under forced backpressure
-//! must be published exactly once, batch by batch, and the journal must drain.
+//! The database CronJobs against a real PostgreSQL: each container command is taken from
+//! the rendered `jobs/{app}-journal-replay.yaml` (SPEC §10) or
+//! `jobs/{app}-journal-retention.yaml` and run as the pod would run it — `/bin/sh -c`
+//! with `DATABASE_URL` (here a login role granted the job's role, on the throwaway
+//! cluster's unix socket) and the manifest's plain environment — with this machine's
+//! `psql`. Events journaled under forced backpressure must be published exactly once,
+//! batch by batch, and the journal must drain; the retention job must delete exactly the
+//! published rows older than the configured horizon; each job must fail visibly, changing
+//! nothing, when its login role lacks the job's role.
 
 mod support;
 
@@ -11,6 +14,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::Client;
 use scalegen::config::model::Model;
 use scalegen::render::file::RenderedFile;
+use scalegen::render::jobs::{self, JobSpec};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,7 +22,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 use support::pg;
 
-/// The container of the replay CronJob: its command and its literal environment values.
+/// The container of a CronJob: its command and its literal environment values.
 struct Container {
     command: Vec<String>,
     env: Vec<(String, String)>,
@@ -26,8 +30,8 @@ struct Container {
     secret_env: String,
 }
 
-fn container(model: &Model, files: &[RenderedFile]) -> Container {
-    let path = format!("jobs/{}-journal-replay.yaml", model.app.name);
+fn container(model: &Model, files: &[RenderedFile], job: &JobSpec) -> Container {
+    let path = jobs::path_of(model, job);
     let doc = support::yaml_documents(&support::file(files, &path).contents).remove(0);
     let c = &doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0];
     let strings = |v: &serde_yaml::Value| -> Vec<String> {
@@ -106,12 +110,12 @@ fn start(c: &Container, psql: &Path, url: &str) -> Child {
         .unwrap_or_else(|e| panic!("start {:?}: {e}", c.command))
 }
 
-/// The number `SELECT replay_pending(…)` printed.
-fn published(out: &Output) -> i64 {
+/// The number the command's `SELECT` printed (`replay_pending`, `scaling_purge_published`).
+fn printed_number(out: &Output) -> i64 {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
-        "replay command failed ({}):\n{stdout}{}",
+        "job command failed ({}):\n{stdout}{}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
@@ -194,7 +198,7 @@ fn the_rendered_command_drains_a_real_journal_exactly_once() {
     };
     let model = support::default_model();
     let (_, files) = support::render(&model);
-    let c = container(&model, &files);
+    let c = container(&model, &files, &jobs::REPLAY);
     assert_eq!(c.command[..2], ["/bin/sh", "-c"]);
     let (db, mut client) = migrated_database(&files);
     let role = format!("{db}_job");
@@ -216,12 +220,12 @@ fn the_rendered_command_drains_a_real_journal_exactly_once() {
     let both = [start(&c, &psql, &url), start(&c, &psql, &url)];
     let first: i64 = both
         .into_iter()
-        .map(|child| published(&child.wait_with_output().unwrap()))
+        .map(|child| printed_number(&child.wait_with_output().unwrap()))
         .sum();
     assert_eq!(first, 1000, "two batches of 500");
-    let second = published(&start(&c, &psql, &url).wait_with_output().unwrap());
+    let second = printed_number(&start(&c, &psql, &url).wait_with_output().unwrap());
     assert_eq!(second, 236);
-    let third = published(&start(&c, &psql, &url).wait_with_output().unwrap());
+    let third = printed_number(&start(&c, &psql, &url).wait_with_output().unwrap());
     assert_eq!(third, 0);
     assert_eq!(pending(&mut client), 0, "the journal drained");
 
@@ -245,7 +249,7 @@ fn the_command_fails_and_publishes_nothing_without_the_replayer_role() {
     };
     let model = support::default_model();
     let (_, files) = support::render(&model);
-    let c = container(&model, &files);
+    let c = container(&model, &files, &jobs::REPLAY);
     let (db, mut client) = migrated_database(&files);
     let role = format!("{db}_nobody");
     client
@@ -262,4 +266,142 @@ fn the_command_fails_and_publishes_nothing_without_the_replayer_role() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(pending(&mut client), 9);
+}
+
+/// The default configuration with `journal_retention` set.
+fn model_with_retention(horizon: &str) -> Model {
+    let (territories, calendars) = support::default_sources();
+    let text = territories.replacen(
+        "critical_threshold = 0.95\n",
+        &format!("critical_threshold = 0.95\njournal_retention = \"{horizon}\"\n"),
+        1,
+    );
+    assert_ne!(text, territories);
+    support::model(&text, &calendars)
+}
+
+/// Journal rows of every kind, inserted as the superuser and labelled in `payload->>'row'`:
+/// published ones around the 7-day and 1-day horizons, an old pending row and an old dead
+/// letter.
+fn journal_history(client: &mut Client) {
+    client
+        .batch_execute(
+            "INSERT INTO scaling_event_journal (territory, event_type, payload, created_at, published_at, attempts) VALUES
+               ('DE', 'sample.delivered', '{\"row\": \"published 8 days ago\"}', now() - interval '9 days', now() - interval '8 days', 0),
+               ('CH', 'sample.delivered', '{\"row\": \"published 7 days 1 minute ago\"}', now() - interval '9 days', now() - interval '7 days 1 minute', 0),
+               ('AT', 'sample.delivered', '{\"row\": \"published 6 days 23 hours ago\"}', now() - interval '9 days', now() - interval '6 days 23 hours', 0),
+               ('DE', 'sample.delivered', '{\"row\": \"published 2 days ago\"}', now() - interval '3 days', now() - interval '2 days', 0),
+               ('CH', 'sample.delivered', '{\"row\": \"published 1 hour ago\"}', now() - interval '1 day', now() - interval '1 hour', 0),
+               ('DE', 'sample.delivered', '{\"row\": \"pending 30 days\"}', now() - interval '30 days', NULL, 0),
+               ('AT', 'sample.delivered', '{\"row\": \"dead letter 30 days\"}', now() - interval '30 days', NULL, 3);",
+        )
+        .unwrap();
+}
+
+/// The `row` labels of the journal, in id order.
+fn rows_left(client: &mut Client) -> Vec<String> {
+    client
+        .query(
+            "SELECT payload->>'row' FROM scaling_event_journal ORDER BY id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[test]
+fn the_rendered_retention_command_deletes_only_published_rows_older_than_the_horizon() {
+    let Some(psql) = psql_or_skip() else {
+        return;
+    };
+    let week = support::default_model();
+    let (_, files) = support::render(&week);
+    let c = container(&week, &files, &jobs::RETENTION);
+    assert_eq!(c.command[..2], ["/bin/sh", "-c"]);
+    assert!(
+        c.command[2].contains("interval '7 days'"),
+        "{}",
+        c.command[2]
+    );
+    let (db, mut client) = migrated_database(&files);
+    let role = format!("{db}_retention");
+    client
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; GRANT scaling_maintainer TO {role};"
+        ))
+        .unwrap();
+    journal_history(&mut client);
+    let url = database_url(&db, &role);
+
+    let purged = printed_number(&start(&c, &psql, &url).wait_with_output().unwrap());
+    assert_eq!(
+        purged, 2,
+        "the rows published 8 days and 7 days 1 minute ago"
+    );
+    assert_eq!(
+        rows_left(&mut client),
+        [
+            "published 6 days 23 hours ago",
+            "published 2 days ago",
+            "published 1 hour ago",
+            "pending 30 days",
+            "dead letter 30 days"
+        ]
+    );
+    let again = printed_number(&start(&c, &psql, &url).wait_with_output().unwrap());
+    assert_eq!(again, 0, "a second run the same day finds nothing");
+
+    // Another horizon in territories.toml reaches the command.
+    let day = model_with_retention("1d");
+    let (_, day_files) = support::render(&day);
+    let c = container(&day, &day_files, &jobs::RETENTION);
+    assert!(
+        c.command[2].contains("interval '1 day'"),
+        "{}",
+        c.command[2]
+    );
+    let purged = printed_number(&start(&c, &psql, &url).wait_with_output().unwrap());
+    assert_eq!(purged, 2);
+    assert_eq!(
+        rows_left(&mut client),
+        [
+            "published 1 hour ago",
+            "pending 30 days",
+            "dead letter 30 days"
+        ]
+    );
+}
+
+#[test]
+fn the_retention_command_fails_and_deletes_nothing_without_the_maintainer_role() {
+    let Some(psql) = psql_or_skip() else {
+        return;
+    };
+    let model = support::default_model();
+    let (_, files) = support::render(&model);
+    let c = container(&model, &files, &jobs::RETENTION);
+    let (db, mut client) = migrated_database(&files);
+    journal_history(&mut client);
+    let nobody = format!("{db}_nobody");
+    let replayer = format!("{db}_replayer");
+    client
+        .batch_execute(&format!(
+            "CREATE ROLE {nobody} LOGIN; CREATE ROLE {replayer} LOGIN; GRANT scaling_replayer TO {replayer};"
+        ))
+        .unwrap();
+    // Neither a role without grants nor the replay job's role may purge.
+    for role in [nobody, replayer] {
+        let out = start(&c, &psql, &database_url(&db, &role))
+            .wait_with_output()
+            .unwrap();
+        assert!(!out.status.success(), "{role}: the job must fail visibly");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("scaling_maintainer"),
+            "{role}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(rows_left(&mut client).len(), 7, "{role} deleted rows");
+    }
 }

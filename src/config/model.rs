@@ -360,15 +360,24 @@ pub struct Events {
     pub replay_secret: String,
     /// Container image of the replay job (has `psql`).
     pub replay_image: String,
+    /// How long published journal rows are kept before the retention job deletes them.
+    pub journal_retention: PromDuration,
+    /// Secret holding the retention job's `DATABASE_URL` (a login role granted
+    /// `scaling_maintainer`, not the replay job's role).
+    pub retention_secret: String,
 }
 
-/// Key of the replay job's Secret that holds the libpq connection URI.
+/// Key of the jobs' Secrets (replay and retention) that holds the libpq connection URI.
 pub const REPLAY_SECRET_KEY: &str = "DATABASE_URL";
 /// Image of the replay job when `[events] replay_image` is not set.
 pub const DEFAULT_REPLAY_IMAGE: &str = "postgres:15-alpine";
 /// Name suffix of every CronJob scalegen renders (`{app}-{suffix}`); Kubernetes limits
 /// CronJob names to [`CRONJOB_NAME_MAX`] characters, so validation checks them all.
-pub const JOB_SUFFIXES: &[&str] = &["journal-replay"];
+pub const JOB_SUFFIXES: &[&str] = &["journal-replay", "journal-retention"];
+/// `[events] journal_retention` when not set: a week of published events to look up.
+pub const DEFAULT_JOURNAL_RETENTION: PromDuration = PromDuration {
+    seconds: 7 * 86_400,
+};
 /// Longest name Kubernetes accepts for a CronJob (its Jobs append 11 characters).
 pub const CRONJOB_NAME_MAX: usize = 52;
 

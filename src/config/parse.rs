@@ -426,6 +426,12 @@ pub struct RawEvents {
     /// Image of the replay job, with `psql` (default "postgres:15-alpine").
     #[schemars(with = "Option<String>")]
     pub replay_image: Option<SStr>,
+    /// How long the retention job keeps published journal rows (default "7d").
+    #[schemars(with = "Option<String>")]
+    pub journal_retention: Option<SStr>,
+    /// Secret with the retention job's `DATABASE_URL` (default "{app}-journal-retention").
+    #[schemars(with = "Option<String>")]
+    pub retention_secret: Option<SStr>,
 }
 
 /// `[alerts]`.

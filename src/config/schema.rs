@@ -246,6 +246,10 @@ pub const FORMATS: &[(&str, &str, Keywords)] = &[
     ),
     ("RawEvents", "journal_threshold", ratio),
     ("RawEvents", "critical_threshold", ratio),
+    ("RawEvents", "journal_retention", duration),
+    ("RawEvents", "retention_secret", || {
+        pattern(patterns::SUBDOMAIN)
+    }),
     ("RawAlerts", "emergency_p95_ms", || {
         range(1, u32::MAX.into())
     }),

@@ -154,6 +154,8 @@ mod tests {
             critical_threshold: 0.95,
             replay_secret: "freshplan-api-journal-replay".to_string(),
             replay_image: "postgres:15-alpine".to_string(),
+            journal_retention: crate::config::model::DEFAULT_JOURNAL_RETENTION,
+            retention_secret: "freshplan-api-journal-retention".to_string(),
         }
     }
 

@@ -14,7 +14,7 @@
 //! safe values.
 
 use crate::config::model::{
-    DateRange, Entry, Hours, Model, Territory, Weekdays, REPLAY_SECRET_KEY,
+    DateRange, Entry, Hours, Model, PromDuration, Territory, Weekdays, REPLAY_SECRET_KEY,
 };
 use crate::render::engine::markdown_escape;
 use crate::render::engine::Renderer;
@@ -69,9 +69,25 @@ struct RunbookContext {
     /// Replay procedure (code block).
     replay_sql: Value,
     /// The replay CronJob.
-    replay_job: ReplayJob,
-    /// Stuck-row inspection (code block).
-    stuck_sql: Value,
+    replay_job: JobDoc,
+    /// The retention CronJob.
+    retention_job: JobDoc,
+    /// Dead-letter inspection (code block).
+    dead_letter_sql: Value,
+    /// Shrinking a payload and requeueing a dead letter (code block).
+    requeue_sql: Value,
+    /// Discarding dead letters (code block).
+    discard_sql: Value,
+    /// Retention by hand (code block).
+    retention_sql: Value,
+    /// Who gets which role (table).
+    roles_table: Value,
+    /// Example grants (code block).
+    grants_sql: Value,
+    /// Reading and tuning the settings row (code block).
+    settings_sql: Value,
+    /// Draining and deleting a territory's rows before removing it (code block).
+    remove_code_sql: Value,
     /// Listener inspection for a full NOTIFY queue (code block).
     listener_sql: Value,
     /// Metric sources table.
@@ -88,6 +104,7 @@ struct CodeNames {
     namespace: Value,
     channel: Value,
     migration: Value,
+    repeatable: Value,
     prometheus_url: Value,
     runbook_url: Value,
     rule_file: Value,
@@ -98,15 +115,20 @@ struct CodeNames {
     journal_oldest_metric: Value,
     journal_stuck_metric: Value,
     journal_pending_metric: Value,
+    journal_published_metric: Value,
 }
 
-/// The journal replay CronJob (`render::jobs`), as code spans.
+/// A CronJob of `render::jobs`, as code spans and code blocks.
 #[derive(Serialize)]
-struct ReplayJob {
+struct JobDoc {
     /// CronJob name.
     name: Value,
     /// Its manifest in the output directory.
     file: Value,
+    /// Its cron schedule.
+    schedule: Value,
+    /// The database role it assumes.
+    role: Value,
     /// Secret with the connection URI, and its key.
     secret: Value,
     secret_key: Value,
@@ -116,21 +138,23 @@ struct ReplayJob {
     kubectl: Value,
 }
 
-fn replay_job(model: &Model) -> ReplayJob {
-    let name = jobs::job_name(model, &jobs::REPLAY);
-    ReplayJob {
+fn job_doc(model: &Model, job: &jobs::JobSpec) -> JobDoc {
+    let name = jobs::job_name(model, job);
+    JobDoc {
         name: code(&name),
-        file: code(&jobs::path_of(model, &jobs::REPLAY)),
-        secret: code(&model.events.replay_secret),
+        file: code(&jobs::path_of(model, job)),
+        schedule: code(job.schedule),
+        role: code(job.role),
+        secret: code((job.secret)(model)),
         secret_key: code(REPLAY_SECRET_KEY),
-        command: safe(code_block("sh", jobs::REPLAY.command)),
+        command: safe(code_block("sh", &(job.command)(model))),
         kubectl: safe(code_block(
             "sh",
             &format!(
                 "kubectl -n {ns} get cronjob,jobs -l app.kubernetes.io/component={component}\n\
                  kubectl -n {ns} create job --from=cronjob/{name} {name}-now",
                 ns = model.app.namespace,
-                component = jobs::REPLAY.suffix,
+                component = job.suffix,
             ),
         )),
     }
@@ -148,6 +172,10 @@ struct Limits {
     outbox_lag_seconds: Value,
     idle_ratio: Value,
     idle_for: Value,
+    /// `[events] journal_retention`.
+    retention: Value,
+    /// Age of the oldest published row from which the retention alert fires.
+    retention_overdue: Value,
 }
 
 /// A territory's playbook.
@@ -218,6 +246,7 @@ fn context(model: &Model, schedule: &Schedule) -> RunbookContext {
                 "V{}__listener_and_journal.sql",
                 model.app.migration_version
             )),
+            repeatable: code("R__scaling_config.sql"),
             prometheus_url: code(&model.app.prometheus_url),
             runbook_url: code(&model.app.runbook_url),
             rule_file: code(monitoring::RULE_FILE),
@@ -228,6 +257,7 @@ fn context(model: &Model, schedule: &Schedule) -> RunbookContext {
             journal_oldest_metric: code(exporter::JOURNAL_OLDEST_METRIC),
             journal_stuck_metric: code(exporter::JOURNAL_STUCK_METRIC),
             journal_pending_metric: code(exporter::JOURNAL_PENDING_METRIC),
+            journal_published_metric: code(exporter::JOURNAL_OLDEST_PUBLISHED_METRIC),
         },
         calendar_table: safe(calendar_table(model, &model.entries)),
         blackout_table: (!model.blackouts.is_empty()).then(|| safe(blackout_table(model))),
@@ -253,11 +283,26 @@ fn context(model: &Model, schedule: &Schedule) -> RunbookContext {
             outbox_lag_seconds: inline(&format!("{} s", a.outbox_lag_seconds)),
             idle_ratio: inline(&catalog::percent(a.prescale_idle_ratio)),
             idle_for: inline(&a.prescale_idle_for.to_string()),
+            retention: inline(&model.events.journal_retention.to_string()),
+            retention_overdue: inline(
+                &PromDuration {
+                    seconds: model.events.journal_retention.seconds + 86_400,
+                }
+                .to_string(),
+            ),
         },
         campaign_example: safe(code_block("toml", &campaign_example(model))),
         replay_sql: safe(code_block("sql", REPLAY_SQL)),
-        replay_job: replay_job(model),
-        stuck_sql: safe(code_block("sql", STUCK_SQL)),
+        replay_job: job_doc(model, &jobs::REPLAY),
+        retention_job: job_doc(model, &jobs::RETENTION),
+        dead_letter_sql: safe(code_block("sql", DEAD_LETTER_SQL)),
+        requeue_sql: safe(code_block("sql", REQUEUE_SQL)),
+        discard_sql: safe(code_block("sql", DISCARD_SQL)),
+        retention_sql: safe(code_block("sql", &retention_sql(model))),
+        roles_table: safe(roles_table(model)),
+        grants_sql: safe(code_block("sql", GRANTS_SQL)),
+        settings_sql: safe(code_block("sql", SETTINGS_SQL)),
+        remove_code_sql: safe(code_block("sql", REMOVE_CODE_SQL)),
         listener_sql: safe(code_block("sql", LISTENER_SQL)),
         metrics_table: safe(metrics_table()),
     }
@@ -273,12 +318,61 @@ SELECT replay_pending(500);
 SELECT * FROM scaling_journal_stats;
 RESET ROLE;";
 
-const STUCK_SQL: &str = "\
-SET ROLE scaling_replayer;
-SELECT id, territory, event_type, attempts, created_at, octet_length(payload::text) AS payload_bytes
+const DEAD_LETTER_SQL: &str = "\
+SET ROLE scaling_maintainer;   -- or scaling_replayer: both may read every row
+SELECT id, territory, event_type, attempts, last_error, created_at,
+       octet_length(payload::text) AS payload_bytes
 FROM scaling_event_journal
 WHERE published_at IS NULL AND attempts >= 3
 ORDER BY id;
+RESET ROLE;";
+
+const REQUEUE_SQL: &str = "\
+SET ROLE scaling_maintainer;
+-- only if the payload is too large: replace it by a smaller one, e.g. a reference
+UPDATE scaling_event_journal SET payload = '{\"lead\": 4711}'
+WHERE id = 123 AND published_at IS NULL;
+-- attempts = 0: the next replay sends it; returns how many rows it requeued
+SELECT scaling_requeue_dead_letters(ARRAY[123]);
+RESET ROLE;";
+
+const DISCARD_SQL: &str = "\
+SET ROLE scaling_maintainer;
+-- deletes the dead letters among these ids and returns them: keep the output
+SELECT * FROM scaling_discard_dead_letters(ARRAY[123, 124]);
+RESET ROLE;";
+
+/// The retention job's statement, for running it by hand.
+fn retention_sql(model: &Model) -> String {
+    format!(
+        "SET ROLE scaling_maintainer;\n\
+         -- deletes rows published longer ago than the interval; returns how many\n\
+         SELECT scaling_purge_published(interval '{}');\n\
+         RESET ROLE;",
+        jobs::sql_interval(model.events.journal_retention)
+    )
+}
+
+const GRANTS_SQL: &str = "\
+-- as a role with CREATEROLE; the login roles' names are yours to choose
+GRANT scaling_publisher TO freshplan_app;        -- the application
+GRANT scaling_replayer TO journal_replay;        -- the replay CronJob's Secret
+GRANT scaling_monitor TO postgres_exporter;      -- postgres_exporter
+GRANT scaling_maintainer TO journal_retention;   -- the retention CronJob's Secret
+-- and in the application's sessions (one territory each):
+SET app.territory = 'DE';";
+
+const SETTINGS_SQL: &str = "\
+SELECT * FROM scaling_backpressure_settings;
+-- as the tables' owner: send every event to the journal while a listener is repaired
+UPDATE scaling_backpressure_settings SET journal_threshold = 0;
+-- hand a setting back to the configuration
+UPDATE scaling_backpressure_settings SET journal_threshold = default_journal_threshold;";
+
+const REMOVE_CODE_SQL: &str = "\
+SET ROLE scaling_maintainer;
+-- 'PL' is the code you remove; for an event type: WHERE event_type = 'lead.lost' AND ...
+DELETE FROM scaling_event_journal WHERE territory = 'PL' AND published_at IS NOT NULL;
 RESET ROLE;";
 
 const LISTENER_SQL: &str = "\
@@ -413,7 +507,7 @@ fn comparison(rule: &Rule) -> String {
             format!("queue usage > {}", rule.threshold)
         }
         catalog::JOURNAL_LAG => format!("oldest pending > {}", rule.threshold),
-        catalog::JOURNAL_STUCK => rule.threshold.clone(),
+        catalog::JOURNAL_STUCK | catalog::JOURNAL_RETENTION_OVERDUE => rule.threshold.clone(),
         _ => rule.threshold.clone(),
     }
 }
@@ -608,8 +702,13 @@ fn metrics_table() -> String {
         ],
         [
             "`scaling_journal_pending`, `_oldest_pending_seconds`, `_stuck`",
-            "postgres_exporter, view `scaling_journal_stats` (exporter user granted `scaling_replayer`)",
+            "postgres_exporter, view `scaling_journal_stats` (exporter user granted `scaling_monitor`)",
             "ScalingJournalLag, ScalingJournalStuck",
+        ],
+        [
+            "`scaling_journal_retention_oldest_published_seconds`",
+            "postgres_exporter, `min(published_at)` of the journal (same user)",
+            "ScalingJournalRetentionOverdue",
         ],
     ];
     let rows = rows
@@ -617,6 +716,48 @@ fn metrics_table() -> String {
         .map(|r| r.iter().map(|c| (*c).to_string()).collect())
         .collect();
     table(&["Metric", "Source", "Used by"], rows)
+}
+
+/// The four roles of the migration: whom to grant each, what it may and may not do.
+fn roles_table(model: &Model) -> String {
+    let secret = |spec: &jobs::JobSpec| format!("Secret {}", code_span((spec.secret)(model)));
+    // Static Markdown apart from the Secret names (validated DNS names) in code spans.
+    let rows = [
+        [
+            "`scaling_publisher`",
+            "the application's login roles",
+            "`publish_event` on both paths; read the settings",
+            "read, change or delete journal rows; replay",
+        ]
+        .map(str::to_string),
+        [
+            "`scaling_replayer`".to_string(),
+            format!("the replay job ({})", secret(&jobs::REPLAY)),
+            "read every row; `replay_pending` (mark published, count attempts)".to_string(),
+            "change payloads; insert or delete rows; dead letters".to_string(),
+        ],
+        [
+            "`scaling_monitor`",
+            "postgres_exporter's login role",
+            "read `scaling_journal_stats` and the rows' bookkeeping columns",
+            "read payloads; change anything; replay; publish",
+        ]
+        .map(str::to_string),
+        [
+            "`scaling_maintainer`".to_string(),
+            format!(
+                "on-call DBAs; the retention job ({})",
+                secret(&jobs::RETENTION)
+            ),
+            "read every row; shrink payloads; requeue or discard dead letters; delete rows"
+                .to_string(),
+            "publish; replay. Never grant it to an application".to_string(),
+        ],
+    ];
+    table(
+        &["Role", "Grant it to", "May", "May not"],
+        rows.into_iter().map(Vec::from).collect(),
+    )
 }
 
 /// A campaign for the first territory and workload at its max, as SalesOps would write it.

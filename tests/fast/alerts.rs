@@ -208,6 +208,7 @@ fn default_config_has_one_rule_per_alert_and_scope() {
     assert_eq!(count(catalog::NOTIFY_QUEUE_CRITICAL), 1);
     assert_eq!(count(catalog::JOURNAL_LAG), m.territories.len());
     assert_eq!(count(catalog::JOURNAL_STUCK), m.territories.len());
+    assert_eq!(count(catalog::JOURNAL_RETENTION_OVERDUE), 1);
     // Every default deployment has a season floor above its min.
     assert_eq!(count(catalog::PRESCALE_IDLE), deployments);
     assert_eq!(
@@ -297,6 +298,41 @@ fn thresholds_in_expressions_come_from_the_config() {
     assert_eq!(label(expiry, "entry_kind"), Some("campaign"));
     assert!(s(expiry, "expr").starts_with("vector(time()) > "));
     let _ = m;
+}
+
+#[test]
+fn the_retention_alert_fires_a_day_past_the_configured_horizon() {
+    let overdue = |files: &[RenderedFile]| {
+        rules(files)
+            .into_iter()
+            .find(|r| s(r, "alert") == catalog::JOURNAL_RETENTION_OVERDUE)
+            .expect("a retention rule")
+    };
+    let (_, _, files) = render_default();
+    let rule = overdue(&files);
+    assert_eq!(
+        s(&rule, "expr"),
+        "max(scaling_journal_retention_oldest_published_seconds) > 691200",
+        "7 days + 1 day"
+    );
+    assert_eq!(s(&rule, "for"), "6h");
+    assert_eq!(label(&rule, "territory"), None);
+    let (territories, calendars) = default_sources();
+    let text = territories.replacen(
+        "critical_threshold = 0.95\n",
+        "critical_threshold = 0.95\njournal_retention = \"36h\"\n",
+        1,
+    );
+    let files = render(&model(&text, &calendars)).1;
+    let rule = overdue(&files);
+    assert!(s(&rule, "expr").ends_with("> 216000"), "36 h + 1 day");
+    assert!(s(&rule["annotations"], "summary").ends_with("horizon of 1d12h"));
+    let tests = &file(&files, monitoring::TEST_FILE).contents;
+    assert!(
+        tests.contains("values: \"216000+0x"),
+        "silent exactly at the limit"
+    );
+    assert!(tests.contains("values: \"216001+0x"), "fires just over it");
 }
 
 #[test]
@@ -400,6 +436,7 @@ fn exporter_queries_produce_every_database_metric_the_alerts_use() {
     assert!(produced.contains(exporter::JOURNAL_OLDEST_METRIC));
     assert!(produced.contains(exporter::JOURNAL_STUCK_METRIC));
     assert!(produced.contains(exporter::JOURNAL_PENDING_METRIC));
+    assert!(produced.contains(exporter::JOURNAL_OLDEST_PUBLISHED_METRIC));
     for rule in rules(&files) {
         let expr = s(&rule, "expr");
         for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {

@@ -248,6 +248,120 @@ fn headings_are_unique_and_internal_links_resolve() {
     }
 }
 
+/// The text of the section under `heading` (a whole heading line), up to the next heading
+/// of the same or a higher level.
+fn section<'a>(md: &'a str, heading: &str) -> &'a str {
+    let level = heading.chars().take_while(|&c| c == '#').count();
+    let body = md
+        .split(&format!("\n{heading}\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no section {heading:?}"));
+    let end = (1..=level)
+        .filter_map(|l| body.find(&format!("\n{} ", "#".repeat(l))))
+        .min()
+        .unwrap_or(body.len());
+    &body[..end]
+}
+
+#[test]
+fn contents_lists_every_section_and_the_database_sections_are_linked() {
+    for files in [render_default(), nasty()] {
+        let md = runbook(&files);
+        let heads = headings(md);
+        let listed: Vec<&str> = section(md, "## Contents")
+            .lines()
+            .filter_map(|l| l.strip_prefix("- ["))
+            .map(|l| l.split("](#").nth(1).unwrap().trim_end_matches(')'))
+            .collect();
+        let chapters: Vec<&str> = heads
+            .iter()
+            .filter(|(level, _, slug)| *level == 2 && slug != "contents")
+            .map(|(_, _, slug)| slug.as_str())
+            .collect();
+        assert_eq!(listed, chapters, "the contents list every chapter in order");
+        for slug in [
+            "dead-letters",
+            "journal-retention",
+            "database-roles-and-trust-model",
+            "migrations-and-tuned-settings",
+            "changing-territories-or-event-types",
+        ] {
+            assert!(chapters.contains(&slug), "no chapter #{slug}");
+        }
+        assert!(heads
+            .iter()
+            .any(|(level, _, slug)| *level == 3 && slug == "oversized-payloads"));
+        // The alerts send on-call to the procedures.
+        let stuck = section(md, "### ScalingJournalStuck");
+        assert!(
+            stuck.contains("Follow [Dead letters](#dead-letters)"),
+            "{stuck}"
+        );
+        let overdue = section(md, "### ScalingJournalRetentionOverdue");
+        assert!(overdue.contains("](#journal-retention)"), "{overdue}");
+        assert!(section(md, "### Journal lag above the limit").contains("](#dead-letters)"));
+    }
+    // R__scaling_config.sql's hint names the chapter on removing codes.
+    let files = render_default();
+    let repeatable = contents(&files, "db/R__scaling_config.sql");
+    assert!(repeatable.contains("(runbook: changing territories)"));
+    assert!(runbook(&files).contains("\n## Changing territories or event types\n"));
+}
+
+#[test]
+fn database_chapters_state_procedures_roles_and_the_trust_model() {
+    let files = render_default();
+    let md = runbook(&files);
+    let dead = section(md, "## Dead letters");
+    for text in [
+        "attempts >= 3",
+        "scaling_requeue_dead_letters(ARRAY[123])",
+        "scaling_discard_dead_letters(ARRAY[123, 124])",
+        "not in\n`scaling_journal_oldest_pending_seconds`",
+        "7999 bytes",
+        "the event is refused, not lost",
+    ] {
+        assert!(dead.contains(text), "dead letters lack {text:?}:\n{dead}");
+    }
+    let roles = section(md, "## Database roles and trust model");
+    let table: Vec<&str> = roles.lines().filter(|l| l.starts_with("| `")).collect();
+    assert_eq!(table.len(), 4, "{roles}");
+    for (row, role) in table.iter().zip([
+        "scaling_publisher",
+        "scaling_replayer",
+        "scaling_monitor",
+        "scaling_maintainer",
+    ]) {
+        assert!(row.starts_with(&format!("| `{role}`")), "{row}");
+    }
+    assert!(table[1].contains("Secret `freshplan-api-journal-replay`"));
+    assert!(table[3].contains("Secret `freshplan-api-journal-retention`"));
+    for text in [
+        "does not stop a hostile\n  role",
+        "SQLSTATE 42501",
+        "LISTEN/NOTIFY has no access control",
+        "Consumers must not trust\n  an envelope's claims",
+        "`SECURITY INVOKER`",
+        "`EXECUTE` is revoked\n  from `PUBLIC`",
+    ] {
+        assert!(roles.contains(text), "trust model lacks {text:?}:\n{roles}");
+    }
+    let migrations = section(md, "## Migrations and tuned settings");
+    for text in [
+        "`V226__listener_and_journal.sql` is the same for every configuration",
+        "`R__scaling_config.sql` holds what the configuration decides",
+        "default_journal_threshold",
+        "SQLSTATE 23514",
+    ] {
+        assert!(migrations.contains(text), "migrations lack {text:?}");
+    }
+    let removing = section(md, "## Changing territories or event types");
+    assert!(removing.contains(
+        "DELETE FROM scaling_event_journal WHERE territory = 'PL' AND published_at IS NOT NULL;"
+    ));
+    assert!(section(md, "## Metric sources").contains("granted `scaling_monitor`"));
+}
+
 /// Unescaped `|` in a table line.
 fn pipes(line: &str) -> usize {
     let mut n = 0;

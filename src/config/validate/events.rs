@@ -1,7 +1,7 @@
 //! `[events]` and `[alerts]` of `territories.toml` (SPEC §2.1, §5, §6).
 
 use super::Validator;
-use crate::config::model::{Alerts, App, Events, PromDuration};
+use crate::config::model::{Alerts, App, Events, PromDuration, DEFAULT_JOURNAL_RETENTION};
 use crate::config::parse::{self, Parsed, RawTerritoriesFile, SStr, Seg};
 use crate::config::values::{is_channel, is_event_type};
 use crate::diag::{did_you_mean, Closeness, Diagnostic};
@@ -35,10 +35,12 @@ impl Validator {
         };
         let (journal, crit, thresholds_ok) = self.journal_thresholds(p, e);
         let replay = self.replay_settings(p, e, app);
+        let retention = self.retention_settings(p, e, app);
         if !(ok && types_ok && critical_ok && thresholds_ok) {
             return None;
         }
         let (replay_secret, replay_image) = replay?;
+        let (journal_retention, retention_secret) = retention?;
         Some(Events {
             channel: e.channel.get_ref().clone(),
             types: e
@@ -52,6 +54,8 @@ impl Validator {
             critical_threshold: crit?,
             replay_secret,
             replay_image,
+            journal_retention,
+            retention_secret,
         })
     }
 
@@ -250,6 +254,8 @@ pub(super) fn placeholder_events() -> Events {
         critical_threshold: 0.95,
         replay_secret: String::new(),
         replay_image: String::new(),
+        journal_retention: DEFAULT_JOURNAL_RETENTION,
+        retention_secret: String::new(),
     }
 }
 

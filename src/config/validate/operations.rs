@@ -1,13 +1,26 @@
-//! What the load tests and the replay job read from `territories.toml` (SPEC §10):
-//! `[workloads.W.loadtest]` and `[events] replay_secret` / `replay_image`.
+//! What the load tests and the database jobs read from `territories.toml` (SPEC §10):
+//! `[workloads.W.loadtest]`, `[events] replay_secret` / `replay_image` and
+//! `[events] journal_retention` / `retention_secret`.
 
 use super::Validator;
-use crate::config::model::{App, LoadProbe, CRONJOB_NAME_MAX, DEFAULT_REPLAY_IMAGE, JOB_SUFFIXES};
+use crate::config::model::{
+    App, LoadProbe, PromDuration, CRONJOB_NAME_MAX, DEFAULT_JOURNAL_RETENTION,
+    DEFAULT_REPLAY_IMAGE, JOB_SUFFIXES,
+};
 use crate::config::parse::{self, Parsed, RawTerritoriesFile};
 use crate::config::values::{
     is_dns1123_subdomain, is_image_reference, method_has_no_body, probe_path_problem, HTTP_METHODS,
 };
 use crate::diag::{did_you_mean, Closeness};
+
+/// Shortest `journal_retention`: consumers must still be able to look up an event they
+/// were notified of (and the daily job makes anything shorter approximate anyway).
+const MIN_RETENTION: PromDuration = PromDuration { seconds: 3_600 };
+/// Longest `journal_retention`: `R__scaling_config.sql` re-checks every journal row under
+/// an exclusive lock whenever the configuration changes, so the journal must stay small.
+const MAX_RETENTION: PromDuration = PromDuration {
+    seconds: 90 * 86_400,
+};
 
 impl Validator {
     /// The probe request of workload `name`: `GET /` without a table.
@@ -127,6 +140,67 @@ impl Validator {
             .as_ref()
             .map_or(DEFAULT_REPLAY_IMAGE.to_string(), |i| i.get_ref().clone());
         ok.then_some((secret, image))
+    }
+
+    /// `[events] journal_retention` (default `7d`, between [`MIN_RETENTION`] and
+    /// [`MAX_RETENTION`]) and `retention_secret` (default `{app}-journal-retention`).
+    pub(super) fn retention_settings(
+        &mut self,
+        p: &Parsed<RawTerritoriesFile>,
+        e: &parse::RawEvents,
+        app: Option<&App>,
+    ) -> Option<(PromDuration, String)> {
+        let mut ok = true;
+        if let Some(s) = &e.retention_secret {
+            ok &= self.check(
+                p,
+                s,
+                is_dns1123_subdomain,
+                "`events.retention_secret` must be a Secret name (a DNS-1123 subdomain)",
+                "e.g. `freshplan-api-journal-retention`",
+            );
+        }
+        let retention = match &e.journal_retention {
+            None => Some(DEFAULT_JOURNAL_RETENTION),
+            Some(v) => self
+                .duration(p, v, None, "`events.journal_retention`")
+                .and_then(|d| self.retention_in_range(p, v, d)),
+        };
+        let app_name = app.map_or("app", |a| a.name.as_str());
+        let secret = match &e.retention_secret {
+            Some(s) => s.get_ref().clone(),
+            None => format!("{app_name}-journal-retention"),
+        };
+        ok.then_some((retention?, secret))
+    }
+
+    fn retention_in_range(
+        &mut self,
+        p: &Parsed<RawTerritoriesFile>,
+        v: &parse::SStr,
+        d: PromDuration,
+    ) -> Option<PromDuration> {
+        let (problem, help) = if d < MIN_RETENTION {
+            (
+                format!("less than {MIN_RETENTION}"),
+                "published events are deleted after this time; keep them at least an hour so \
+                 that consumers can look up what they were notified of",
+            )
+        } else if d > MAX_RETENTION {
+            (
+                format!("more than {MAX_RETENTION}"),
+                "R__scaling_config.sql re-checks every journal row under an exclusive lock when \
+                 the configuration changes: keep the journal small",
+            )
+        } else {
+            return Some(d);
+        };
+        self.error(
+            format!("`events.journal_retention` is {d}, {problem}"),
+            p.at(v.span()),
+        )
+        .help = Some(help.into());
+        None
     }
 
     /// Every CronJob name (`{app}-{suffix}`) fits Kubernetes' limit; an error otherwise.

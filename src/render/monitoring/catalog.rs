@@ -2,8 +2,10 @@
 //! the dashboard and the runbook are laid out from (see the `monitoring` module docs).
 
 use crate::config::model::{Model, PromDuration, Territory, TerritoryWorkload, Workload};
+use crate::render::jobs;
 use crate::render::monitoring::exporter::{
-    JOURNAL_OLDEST_METRIC, JOURNAL_STUCK_METRIC, NOTIFY_USAGE_METRIC,
+    JOURNAL_OLDEST_METRIC, JOURNAL_OLDEST_PUBLISHED_METRIC, JOURNAL_STUCK_METRIC,
+    NOTIFY_USAGE_METRIC,
 };
 use crate::render::promql::{self, decimal, seconds_from_ms, selector};
 use crate::schedule::{Expiry, Schedule};
@@ -19,10 +21,13 @@ pub const AT_MAX_REPLICAS: &str = "ScalingAtMaxReplicas";
 pub const NOTIFY_QUEUE_WARNING: &str = "ScalingNotifyQueueWarning";
 /// NOTIFY queue usage over `alerts.notify_queue_critical`.
 pub const NOTIFY_QUEUE_CRITICAL: &str = "ScalingNotifyQueueCritical";
-/// Oldest pending journal row older than `alerts.outbox_lag_seconds`.
+/// Oldest deliverable pending journal row older than `alerts.outbox_lag_seconds`.
 pub const JOURNAL_LAG: &str = "ScalingJournalLag";
-/// Journal rows that repeatedly fail to notify.
+/// Dead letters in the journal: rows `replay_pending` no longer sends.
 pub const JOURNAL_STUCK: &str = "ScalingJournalStuck";
+/// Published journal rows kept a day past `events.journal_retention`: the retention job
+/// does not run.
+pub const JOURNAL_RETENTION_OVERDUE: &str = "ScalingJournalRetentionOverdue";
 /// Seasonal floor active but traffic far below its capacity.
 pub const PRESCALE_IDLE: &str = "ScalingPrescaleIdle";
 /// KEDA cannot read a trigger of a ScaledObject.
@@ -110,13 +115,19 @@ pub const ALERTS: &[AlertSpec] = &[
         name: JOURNAL_LAG,
         group: "scaling-resilience",
         severity: Severity::Critical,
-        title: "oldest pending journal event older than the outbox lag limit",
+        title: "oldest deliverable pending journal event older than the outbox lag limit",
     },
     AlertSpec {
         name: JOURNAL_STUCK,
         group: "scaling-resilience",
         severity: Severity::Warning,
-        title: "journal events that repeatedly fail to notify",
+        title: "dead letters in the journal: events replay no longer sends",
+    },
+    AlertSpec {
+        name: JOURNAL_RETENTION_OVERDUE,
+        group: "scaling-resilience",
+        severity: Severity::Warning,
+        title: "published journal events kept past the retention horizon",
     },
     AlertSpec {
         name: PRESCALE_IDLE,
@@ -324,6 +335,7 @@ pub fn catalog(model: &Model, schedule: &Schedule) -> Vec<Group> {
     for territory in &model.territories {
         rules.push(b.journal_stuck(territory));
     }
+    rules.push(b.journal_retention_overdue());
     for (territory, workload, bounds) in deployments(model) {
         rules.extend(b.prescale_idle(territory, workload, bounds));
     }
@@ -532,9 +544,10 @@ impl Builder<'_> {
             t.code
         ));
         rule.description = Annotation::text(format!(
-            "The oldest pending event in scaling_event_journal for {} ({}) has waited more than \
-             {limit} seconds for 2 minutes: listeners see these events late. Check the replay \
-             job and replay the journal by hand if it is not running.",
+            "The oldest deliverable pending event in scaling_event_journal for {} ({}) has \
+             waited more than {limit} seconds for 2 minutes: listeners see these events late. \
+             Dead letters do not count here (ScalingJournalStuck reports them). Check the \
+             replay job and replay the journal by hand if it is not running.",
             t.name, t.code
         ));
         rule.threshold = format!("{limit} s");
@@ -553,22 +566,51 @@ impl Builder<'_> {
             selector(JOURNAL_STUCK_METRIC, &[("territory", &t.code)])
         );
         let mut rule = self.scoped(self.rule(JOURNAL_STUCK, expr, Some(minutes(10))), t, None);
-        rule.summary = Annotation::text(format!(
-            "Journaled events of {} repeatedly fail to notify",
-            t.code
-        ));
+        rule.summary = Annotation::text(format!("Dead letters in the event journal of {}", t.code));
         rule.description = Annotation::text(format!(
-            "scaling_event_journal holds events for {} ({}) that failed to notify at least 3 \
-             times (for example payloads over NOTIFY's 8000-byte limit). They stay pending and \
-             are skipped by every replay until someone looks at them.",
+            "scaling_event_journal holds dead letters for {} ({}): events whose envelope is \
+             larger than NOTIFY's limit of 7999 bytes (dead at once) or whose NOTIFY failed 3 \
+             times. replay_pending skips them, so they hold nothing back, and they stay until \
+             someone requeues or discards them.",
             t.name, t.code
         ));
-        rule.threshold = "a pending row with attempts ≥ 3".to_string();
+        rule.threshold = "a dead letter, attempts ≥ 3".to_string();
         rule.probe = Probe::Gauge {
             metric: JOURNAL_STUCK_METRIC,
             labels: vec![("territory".into(), t.code.clone())],
             threshold: 0.0,
             above: 1.0,
+        };
+        rule
+    }
+
+    /// The oldest published journal row is a day past the retention horizon for 6 hours:
+    /// the daily retention job missed its run (a working one keeps the oldest row within
+    /// horizon + 1 day, plus the run's own start delay and duration).
+    fn journal_retention_overdue(&self) -> Rule {
+        let horizon = self.model.events.journal_retention;
+        let limit = PromDuration {
+            seconds: horizon.seconds + 86_400,
+        };
+        let expr = format!("max({JOURNAL_OLDEST_PUBLISHED_METRIC}) > {}", limit.seconds);
+        let mut rule = self.rule(JOURNAL_RETENTION_OVERDUE, expr, Some(minutes(6 * 60)));
+        rule.summary = Annotation::text(format!(
+            "Published journal events are kept past the retention horizon of {horizon}"
+        ));
+        rule.description = Annotation::text(format!(
+            "The oldest published row in scaling_event_journal of the database behind {} has \
+             been older than {limit} (the retention horizon of {horizon} plus the day between \
+             two runs) for 6 hours: the daily retention job {} did not run or failed. The \
+             journal grows, and every configuration change re-checks all of it.",
+            self.model.app.name,
+            jobs::job_name(self.model, &jobs::RETENTION)
+        ));
+        rule.threshold = format!("oldest published row older than {limit}");
+        rule.probe = Probe::Gauge {
+            metric: JOURNAL_OLDEST_PUBLISHED_METRIC,
+            labels: Vec::new(),
+            threshold: limit.seconds as f64,
+            above: limit.seconds as f64 + 1.0,
         };
         rule
     }

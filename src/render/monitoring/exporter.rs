@@ -1,6 +1,9 @@
 //! The postgres_exporter custom queries behind the resilience alerts: the NOTIFY queue
-//! usage and the journal statistics of the migration (SPEC §5, §6). Their metric names are
+//! usage, the journal statistics of the migration (SPEC §5, §6) and the age of the oldest
+//! published journal row (whether the retention job runs). Their metric names are
 //! `{query}_{column}`; the alerts, the promtool tests and the dashboard read them from here.
+//! The exporter's database user is granted `scaling_monitor`: it reads the stats view and
+//! the journal's bookkeeping columns of every territory, never a payload.
 
 use serde::Serialize;
 
@@ -8,14 +11,20 @@ use serde::Serialize;
 const NOTIFY_QUERY: &str = "scaling_notify";
 /// postgres_exporter query name of the journal statistics.
 const JOURNAL_QUERY: &str = "scaling_journal";
+/// postgres_exporter query name of the retention check.
+const RETENTION_QUERY: &str = "scaling_journal_retention";
 /// NOTIFY queue usage as a fraction of the queue (`pg_notification_queue_usage()`).
 pub const NOTIFY_USAGE_METRIC: &str = "scaling_notify_queue_usage_ratio";
 /// Pending journal rows per territory.
 pub const JOURNAL_PENDING_METRIC: &str = "scaling_journal_pending";
 /// Age of the oldest pending journal row per territory, in seconds.
 pub const JOURNAL_OLDEST_METRIC: &str = "scaling_journal_oldest_pending_seconds";
-/// Pending journal rows with `attempts >= 3` per territory.
+/// Pending journal rows with `attempts >= 3` (dead letters) per territory.
 pub const JOURNAL_STUCK_METRIC: &str = "scaling_journal_stuck";
+/// Age of the oldest published journal row in seconds (0 when none): at most the retention
+/// horizon plus a day while the daily retention job runs.
+pub const JOURNAL_OLDEST_PUBLISHED_METRIC: &str =
+    "scaling_journal_retention_oldest_published_seconds";
 
 /// Context of `postgres-exporter-queries.yaml.j2`: one query per metric family.
 #[derive(Serialize)]
@@ -57,14 +66,24 @@ pub fn exporter_queries() -> ExporterQueries {
                     (
                         "oldest_pending_seconds",
                         "GAUGE",
-                        "Age of the oldest pending event in seconds (0 when none)",
+                        "Age of the oldest pending event that is not a dead letter, in seconds (0 when none)",
                     ),
                     (
                         "stuck",
                         "GAUGE",
-                        "Pending events whose notify failed at least 3 times",
+                        "Dead letters: pending events replay no longer sends (envelope over NOTIFY's limit, or notify failed 3 times)",
                     ),
                 ],
+            },
+            ExporterQuery {
+                name: RETENTION_QUERY,
+                // min() over the partial index on published_at: one index probe per scrape.
+                query: "SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(published_at)), 0)::double precision AS oldest_published_seconds FROM scaling_event_journal WHERE published_at IS NOT NULL",
+                columns: vec![(
+                    "oldest_published_seconds",
+                    "GAUGE",
+                    "Age of the oldest published journal event in seconds (0 when none); the retention job deletes those older than its horizon",
+                )],
             },
         ],
     }

@@ -462,6 +462,8 @@ mod tests {
                 critical_threshold: 0.95,
                 replay_secret: "s".into(),
                 replay_image: "i".into(),
+                journal_retention: PromDuration { seconds: 604_800 },
+                retention_secret: "r".into(),
             },
             alerts: Alerts {
                 emergency_p95_ms: 500,
