@@ -26,6 +26,7 @@ pub(super) fn overlong_item(file: &str, item: &toml_edit::Item, diags: &mut Vec<
     }
 }
 
+/// Reports the overlong keys and values of one table (a `body` gets [`MAX_BODY_BYTES`]).
 fn overlong_table(file: &str, table: &dyn toml_edit::TableLike, diags: &mut Vec<Diagnostic>) {
     for (key, item) in table.iter() {
         if key.len() > MAX_VALUE_BYTES {
@@ -50,6 +51,7 @@ fn overlong_table(file: &str, table: &dyn toml_edit::TableLike, diags: &mut Vec<
     }
 }
 
+/// Reports an overlong string value, or the overlong parts of an array or inline table.
 fn overlong_value(file: &str, value: &toml_edit::Value, diags: &mut Vec<Diagnostic>) {
     match value {
         toml_edit::Value::String(s) if s.value().len() > MAX_VALUE_BYTES => {
@@ -72,6 +74,7 @@ fn overlong_value(file: &str, value: &toml_edit::Value, diags: &mut Vec<Diagnost
     }
 }
 
+/// The diagnostic of a `what` (key or string) of `len` bytes over `max`, at its first byte.
 fn overlong(file: &str, what: &str, len: usize, span: Range<usize>, max: usize) -> Diagnostic {
     let at = span.start..span.start + 1;
     Diagnostic::error(

@@ -5,6 +5,7 @@ use crate::schedule::Expiry;
 use super::{Annotation, Builder, Probe, Rule, CALENDAR_ENTRY_EXPIRED};
 
 impl Builder<'_> {
+    /// `ScalingCalendarEntryExpired` for dated entry `e`, firing after its last day.
     pub(super) fn expired(&self, e: &Expiry) -> Rule {
         let expr = format!("vector(time()) > {}", e.expires_at_unix);
         let mut rule = self.rule(CALENDAR_ENTRY_EXPIRED, expr, None);

@@ -15,6 +15,7 @@ use super::{
 };
 
 impl Builder<'_> {
+    /// The NOTIFY queue usage rule `name` (warning or critical) at `threshold`.
     pub(super) fn notify_queue(&self, name: &str, threshold: f64) -> Rule {
         let critical = name == NOTIFY_QUEUE_CRITICAL;
         let expr = format!("max({NOTIFY_USAGE_METRIC}) > {}", decimal(threshold));
@@ -44,6 +45,7 @@ impl Builder<'_> {
         rule
     }
 
+    /// `ScalingJournalLag`: territory `t`'s oldest pending journal row is too old.
     pub(super) fn journal_lag(&self, t: &Territory) -> Rule {
         let limit = self.model.alerts.outbox_lag_seconds;
         let expr = format!(
@@ -72,6 +74,7 @@ impl Builder<'_> {
         rule
     }
 
+    /// `ScalingJournalStuck`: territory `t` has journal rows that exhausted their attempts.
     pub(super) fn journal_stuck(&self, t: &Territory) -> Rule {
         let expr = format!(
             "max({}) > 0",

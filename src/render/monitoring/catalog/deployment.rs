@@ -10,6 +10,7 @@ use super::{
 };
 
 impl Builder<'_> {
+    /// `ScalingP95OverTarget`: the deployment's p95 is over its target.
     pub(super) fn p95_over_target(
         &self,
         t: &Territory,
@@ -42,6 +43,7 @@ impl Builder<'_> {
         rule
     }
 
+    /// `ScalingP95Emergency`: the deployment's p95 is over the emergency threshold.
     pub(super) fn p95_emergency(
         &self,
         t: &Territory,
@@ -67,6 +69,7 @@ impl Builder<'_> {
         rule
     }
 
+    /// `ScalingAtMaxReplicas`: the HPA is at max while p95 is over target.
     pub(super) fn at_max_replicas(
         &self,
         t: &Territory,
@@ -112,6 +115,7 @@ impl Builder<'_> {
         rule
     }
 
+    /// `ScalingPrescaleIdle`: little traffic under an active floor; `None` without a floor above min.
     pub(super) fn prescale_idle(
         &self,
         t: &Territory,
@@ -164,6 +168,7 @@ impl Builder<'_> {
         Some(rule)
     }
 
+    /// `ScalingKedaScalerErrors`: a scaler of the deployment's ScaledObject fails.
     pub(super) fn keda_errors(&self, t: &Territory, w: &Workload) -> Rule {
         let name = self.deployment(t, w);
         let metric = promql::keda_errors_metric(self.model.app.keda_version);

@@ -85,10 +85,12 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// The namespace of every rule.
     fn namespace(&self) -> &str {
         &self.model.app.namespace
     }
 
+    /// A rule of alert `name` with its severity and namespace labels; the caller fills in the rest.
     fn rule(&self, name: &str, expr: String, hold: Option<PromDuration>) -> Rule {
         let spec = spec(name);
         Rule {
@@ -109,6 +111,7 @@ impl Builder<'_> {
         }
     }
 
+    /// `rule` with the territory (and workload) labels.
     fn scoped(&self, mut rule: Rule, territory: &Territory, workload: Option<&Workload>) -> Rule {
         rule.labels
             .push(("territory".into(), territory.code.clone()));
@@ -120,10 +123,12 @@ impl Builder<'_> {
         rule
     }
 
+    /// Name of the deployment of (territory, workload).
     fn deployment(&self, territory: &Territory, workload: &Workload) -> String {
         self.model.deployment_name(territory, &workload.name)
     }
 
+    /// The p95 latency query of the deployment.
     fn p95(&self, territory: &Territory, workload: &Workload) -> String {
         promql::p95(self.namespace(), &territory.code, &workload.name)
     }

@@ -7,6 +7,7 @@ use super::super::{DeploymentResult, EntryResult, Simulation};
 use super::text::{floor_text, name_width};
 use super::{grouped, minutes, replica_hours};
 
+/// The per-entry table: each entry's windows, floors and risk per deployment.
 pub(super) fn entry_table(out: &mut String, sim: &Simulation) {
     let w = name_width(sim);
     let startup = sim.request.traffic.startup_seconds;

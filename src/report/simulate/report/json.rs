@@ -112,6 +112,7 @@ struct JsonTotal {
     risk_minutes: f64,
 }
 
+/// Unix seconds as an RFC 3339 UTC timestamp.
 pub(super) fn utc(unix: i64) -> String {
     DateTime::<Utc>::from_timestamp(unix, 0)
         .expect("instant in range")

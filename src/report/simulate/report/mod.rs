@@ -32,6 +32,7 @@ pub fn minutes(steps: u64) -> f64 {
     steps as f64 / 4.0
 }
 
+/// `x` rounded to `decimals` decimals.
 fn round(x: f64, decimals: i32) -> f64 {
     let f = 10f64.powi(decimals);
     (x * f).round() / f
@@ -59,6 +60,7 @@ fn grouped(x: f64, decimals: usize) -> String {
     out
 }
 
+/// Unix seconds as local `YYYY-MM-DD HH:MM` in zone `tz_name` (UTC with `Z` if unknown).
 fn local(tz_name: &str, unix: i64) -> String {
     let t = DateTime::<Utc>::from_timestamp(unix, 0).expect("instant in range");
     match tz_name.parse::<Tz>() {
@@ -97,10 +99,12 @@ fn saving_percent(a: u64, b: u64) -> Option<f64> {
     (b > 0).then(|| 100.0 * (1.0 - a as f64 / b as f64))
 }
 
+/// `+12.3 %`, or `–` for none.
 fn signed_percent(x: Option<f64>) -> String {
     x.map_or_else(|| "–".to_string(), |x| format!("{x:+.1} %"))
 }
 
+/// `12.3 %`, or `–` for none.
 fn percent(x: Option<f64>) -> String {
     x.map_or_else(|| "–".to_string(), |x| format!("{x:.1} %"))
 }
@@ -112,6 +116,7 @@ struct Versus {
     cost_over_ideal: Option<f64>,
 }
 
+/// Scheduled compared with static, reactive and ideal replica-steps.
 fn versus(static_: u64, reactive: u64, scheduled: u64, ideal: u64) -> Versus {
     Versus {
         saving_vs_static: saving_percent(scheduled, static_),
@@ -120,6 +125,7 @@ fn versus(static_: u64, reactive: u64, scheduled: u64, ideal: u64) -> Versus {
     }
 }
 
+/// [`versus`] of one deployment's strategies.
 fn versus_of(d: &DeploymentResult) -> Versus {
     versus(
         d.strategy(Strategy::Static).replica_steps,

@@ -12,6 +12,7 @@ use super::{
     Total, Versus,
 };
 
+/// The traffic model and controller settings in one line.
 fn settings_line(sim: &Simulation) -> String {
     let t = &sim.request.traffic;
     let range = |p: &[f64; 24]| {
@@ -44,6 +45,7 @@ fn settings_line(sim: &Simulation) -> String {
     )
 }
 
+/// The HPA tolerance as the report names it.
 fn tolerance_text(t: Tolerance) -> String {
     let pct = |x: u64| x as f64 / 10.0;
     if t.up == t.down {
@@ -80,6 +82,7 @@ pub fn text(sim: &Simulation) -> String {
     out
 }
 
+/// Width of the deployment name column (at least 10).
 pub(super) fn name_width(sim: &Simulation) -> usize {
     sim.deployments
         .iter()
@@ -89,6 +92,8 @@ pub(super) fn name_width(sim: &Simulation) -> usize {
         .max(10)
 }
 
+/// Replica-hours, risk minutes and worst step of every deployment and strategy, then
+/// the totals per strategy.
 fn strategy_table(out: &mut String, sim: &Simulation) {
     let w = name_width(sim);
     let _ = writeln!(
@@ -122,6 +127,7 @@ fn strategy_table(out: &mut String, sim: &Simulation) {
     }
 }
 
+/// Per deployment: what scheduled costs and saves against the other strategies.
 fn scheduled_table(out: &mut String, sim: &Simulation) {
     let w = name_width(sim);
     let _ = writeln!(
@@ -195,6 +201,7 @@ pub(super) fn floor_text(e: &EntryResult, max: u32) -> String {
     format!("{configured} → {suggested}{lead_short}")
 }
 
+/// Capacity findings: where even ideal is at risk, or the tolerance holds a floor back.
 fn findings(out: &mut String, sim: &Simulation) {
     let mut lines = Vec::new();
     for d in &sim.deployments {
