@@ -411,75 +411,85 @@ pub fn text(report: &Report) -> String {
                 let _ = writeln!(out, "  note: {note}");
             }
         }
-        let _ = writeln!(
-            out,
-            "  {} ({}): floor {}  [min {}, max {}]",
-            d.workload, d.deployment, d.floor, d.min, d.max
-        );
-        match d.source {
-            FloorSource::Min if d.deciding.is_empty() => {
-                let _ = writeln!(out, "    base min applies: no cron trigger is active");
-            }
-            FloorSource::Min => {
-                let _ = writeln!(
-                    out,
-                    "    base min applies: the active triggers ask for no more than min"
-                );
-            }
-            FloorSource::Trigger => {}
-            FloorSource::Max => {
-                let _ = writeln!(
-                    out,
-                    "    capped at max {}: the active triggers ask for more",
-                    d.max
-                );
-            }
-        }
-        for t in &d.deciding {
-            let _ = writeln!(out, "    ← {}", trigger_line(t));
-            if let Some(lead) = &t.lead {
-                let _ = writeln!(
-                    out,
-                    "      open ahead of its hours by the {} of {} min: floor since {}, traffic \
-                     expected from {}",
-                    lead.source,
-                    lead.minutes,
-                    short_local(&lead.floor_from),
-                    short_local(&lead.traffic_from)
-                );
-            }
-            if let Some(end) = &t.next_end {
-                let _ = writeln!(
-                    out,
-                    "      active until its end fires at {}",
-                    short_local(end)
-                );
-            }
-            if let Some(note) = &t.note {
-                let _ = writeln!(out, "      note: {note}");
-            }
-        }
-        for t in &d.also_active {
-            let _ = writeln!(out, "    also active: {}", trigger_line(t));
-            if let Some(note) = &t.note {
-                let _ = writeln!(out, "      note: {note}");
-            }
-        }
-        if let (FloorSource::Min, Some(t)) = (d.source, &d.next_start) {
-            if let Some(start) = &t.next_start {
-                let _ = writeln!(
-                    out,
-                    "    next start: {} at {} ({} `{}`, desiredReplicas {})",
-                    t.name,
-                    short_local(start),
-                    t.entry_kind,
-                    t.entry_id,
-                    t.desired_replicas
-                );
-            }
-        }
+        deployment_text(&mut out, d);
     }
     out
+}
+
+/// The lines of one deployment: its floor, where it comes from, and the triggers.
+fn deployment_text(out: &mut String, d: &DeploymentReport) {
+    let _ = writeln!(
+        out,
+        "  {} ({}): floor {}  [min {}, max {}]",
+        d.workload, d.deployment, d.floor, d.min, d.max
+    );
+    match d.source {
+        FloorSource::Min if d.deciding.is_empty() => {
+            let _ = writeln!(out, "    base min applies: no cron trigger is active");
+        }
+        FloorSource::Min => {
+            let _ = writeln!(
+                out,
+                "    base min applies: the active triggers ask for no more than min"
+            );
+        }
+        FloorSource::Trigger => {}
+        FloorSource::Max => {
+            let _ = writeln!(
+                out,
+                "    capped at max {}: the active triggers ask for more",
+                d.max
+            );
+        }
+    }
+    for t in &d.deciding {
+        deciding_text(out, t);
+    }
+    for t in &d.also_active {
+        let _ = writeln!(out, "    also active: {}", trigger_line(t));
+        if let Some(note) = &t.note {
+            let _ = writeln!(out, "      note: {note}");
+        }
+    }
+    if let (FloorSource::Min, Some(t)) = (d.source, &d.next_start) {
+        if let Some(start) = &t.next_start {
+            let _ = writeln!(
+                out,
+                "    next start: {} at {} ({} `{}`, desiredReplicas {})",
+                t.name,
+                short_local(start),
+                t.entry_kind,
+                t.entry_id,
+                t.desired_replicas
+            );
+        }
+    }
+}
+
+/// The lines of a trigger that decides the floor: the trigger, its lead, its end, its note.
+fn deciding_text(out: &mut String, t: &TriggerReport) {
+    let _ = writeln!(out, "    ← {}", trigger_line(t));
+    if let Some(lead) = &t.lead {
+        let _ = writeln!(
+            out,
+            "      open ahead of its hours by the {} of {} min: floor since {}, traffic \
+             expected from {}",
+            lead.source,
+            lead.minutes,
+            short_local(&lead.floor_from),
+            short_local(&lead.traffic_from)
+        );
+    }
+    if let Some(end) = &t.next_end {
+        let _ = writeln!(
+            out,
+            "      active until its end fires at {}",
+            short_local(end)
+        );
+    }
+    if let Some(note) = &t.note {
+        let _ = writeln!(out, "      note: {note}");
+    }
 }
 
 #[cfg(test)]

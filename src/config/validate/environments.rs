@@ -4,7 +4,9 @@
 //! so `render --env NAME` can only render a valid configuration.
 
 use super::Validator;
-use crate::config::model::{BoundsOverride, Environment, Model, Territory, Workload};
+use crate::config::model::{
+    BoundsOverride, Environment, Model, Territory, TerritoryWorkload, Workload,
+};
 use crate::config::parse::{self, Parsed, RawTerritoriesFile, SStr, Seg};
 use crate::config::values::{is_dns1035_label, is_dns1123_label};
 use crate::diag::{did_you_mean, Closeness};
@@ -109,61 +111,73 @@ impl Validator {
                     ok = false;
                     continue;
                 };
-                let int = |v: &Option<Spanned<i64>>, me: &mut Self, what: &str| match v {
-                    None => Some(None),
-                    Some(v) => me.int_in(p, v, 1, 1000, what).map(|n| Some(n as u32)),
-                };
-                let (Some(min), Some(max)) = (
-                    int(&bounds.min, self, "`min`"),
-                    int(&bounds.max, self, "`max`"),
-                ) else {
-                    ok = false;
-                    continue;
-                };
-                let (lo, hi) = (min.unwrap_or(base.min), max.unwrap_or(base.max));
-                if lo > hi {
-                    let at = bounds
-                        .min
-                        .as_ref()
-                        .or(bounds.max.as_ref())
-                        .map_or(0..0, |v| v.span());
-                    self.error(
-                        format!(
-                            "environment `{env}`: {code}.{workload} min ({lo}) exceeds max ({hi})"
-                        ),
-                        p.at(at),
-                    )
-                    .help = Some(format!(
-                        "in this environment min is {} and max {}; min must be at most max",
-                        if min.is_some() {
-                            "overridden"
-                        } else {
-                            "the base value"
-                        },
-                        if max.is_some() {
-                            "overridden"
-                        } else {
-                            "the base value"
-                        }
-                    ));
-                    ok = false;
-                    continue;
+                match self.bounds_override(p, env, code, base, bounds) {
+                    Some(b) => out.push(b),
+                    None => ok = false,
                 }
-                if let Some(v) = &bounds.max {
-                    self.places.insert(
-                        ("env-max", format!("{env}.{code}.{workload}")),
-                        p.at(v.span()),
-                    );
-                }
-                out.push(BoundsOverride {
-                    territory: code.clone(),
-                    workload: workload.clone(),
-                    min,
-                    max,
-                });
             }
         }
         ok.then_some(out)
+    }
+
+    /// One `W = { min, max }` of environment `env` in territory `code`: numbers in range,
+    /// `min ≤ max` with the base value (`base`) of whichever is not overridden.
+    fn bounds_override(
+        &mut self,
+        p: &Parsed<RawTerritoriesFile>,
+        env: &str,
+        code: &str,
+        base: &TerritoryWorkload,
+        bounds: &parse::RawBounds,
+    ) -> Option<BoundsOverride> {
+        let workload = &base.workload;
+        let int = |v: &Option<Spanned<i64>>, me: &mut Self, what: &str| match v {
+            None => Some(None),
+            Some(v) => me.int_in(p, v, 1, 1000, what).map(|n| Some(n as u32)),
+        };
+        let (Some(min), Some(max)) = (
+            int(&bounds.min, self, "`min`"),
+            int(&bounds.max, self, "`max`"),
+        ) else {
+            return None;
+        };
+        let (lo, hi) = (min.unwrap_or(base.min), max.unwrap_or(base.max));
+        if lo > hi {
+            let at = bounds
+                .min
+                .as_ref()
+                .or(bounds.max.as_ref())
+                .map_or(0..0, |v| v.span());
+            let source = |v: Option<u32>| {
+                if v.is_some() {
+                    "overridden"
+                } else {
+                    "the base value"
+                }
+            };
+            self.error(
+                format!("environment `{env}`: {code}.{workload} min ({lo}) exceeds max ({hi})"),
+                p.at(at),
+            )
+            .help = Some(format!(
+                "in this environment min is {} and max {}; min must be at most max",
+                source(min),
+                source(max)
+            ));
+            return None;
+        }
+        if let Some(v) = &bounds.max {
+            self.places.insert(
+                ("env-max", format!("{env}.{code}.{workload}")),
+                p.at(v.span()),
+            );
+        }
+        Some(BoundsOverride {
+            territory: code.to_string(),
+            workload: workload.clone(),
+            min,
+            max,
+        })
     }
 
     fn unknown_name<'a>(

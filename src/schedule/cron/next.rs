@@ -69,6 +69,10 @@ impl Schedule {
     /// restarts. The hour and minute loops step in absolute hours and minutes; where
     /// `zone` knows the offset stays the same over the steps, the wall clock advances
     /// one hour (minute) per step, so the steps are taken at once with the same result.
+    ///
+    /// A faithful port of robfig/cron v3's `SpecSchedule.Next` (`spec.go`); it stays one
+    /// function, longer than the ~80 lines allowed elsewhere, so that it can be read side
+    /// by side with the original.
     pub fn next_in(&self, t: i64, zone: &Zone) -> Option<i64> {
         if self.never_matches() {
             return None;
