@@ -3,16 +3,23 @@
 //!
 //! 1. **Stage**: create the missing directories, then write every new file to a temporary
 //!    file beside its target (created with `O_CREAT | O_EXCL | O_NOFOLLOW` under a random
-//!    name, so nobody can plant a link there, written and fsynced), and keep a backup of
-//!    every file that will be replaced or removed (a hard link, a copy where links are not
-//!    supported). No target is touched yet: any failure (ENOSPC, EACCES, …) removes the
+//!    name, so nobody can plant a link there), and keep a backup of every file that will
+//!    be replaced or removed (a hard link, a copy where links are not supported). Then
+//!    one `syncfs` puts every staged byte on disk before any target is touched. No target
+//!    is touched yet: any failure (ENOSPC, EACCES, a failing sync, …) removes the
 //!    temporary files, backups and created directories, and the old tree is intact.
 //! 2. **Commit**: rename every temporary file over its target (`kustomization.yaml` last,
-//!    so it never lists a file that is not there yet), remove the stale files, fsync the
-//!    directories. A rename failing here (rare: the data is already on disk) rolls back
-//!    from the backups: renamed files get their old contents back, new files are removed,
-//!    removed stale files return.
+//!    so it never lists a file that is not there yet), remove the stale files, and one
+//!    more `syncfs` makes the renames and removals durable. A rename failing here (rare:
+//!    the data is already on disk) rolls back from the backups: renamed files get their
+//!    old contents back, new files are removed, removed stale files return.
 //! 3. **Finish**: drop the backups.
+//!
+//! Durability is the same as an fsync of every file before its rename and of every
+//! directory after: a crash leaves each target with its old or its new contents, never a
+//! partial file, and after `render` returns every change is on disk. Two `syncfs` calls
+//! instead of one fsync per file and directory make that one journal commit each rather
+//! than thirty-odd (most of a render's time on a real disk).
 //!
 //! Directories are walked with `lstat` and never through a symbolic link; a link where a
 //! directory should be is an error before anything is written.
@@ -22,7 +29,6 @@
 //! only make a render fail, never change what is written.
 
 use super::tree::{named, open_nofollow};
-use std::collections::BTreeSet;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -49,7 +55,6 @@ pub(super) struct Transaction<'a> {
     created_dirs: Vec<PathBuf>,
     puts: Vec<Put<'a>>,
     drops: Vec<Drop>,
-    touched_dirs: BTreeSet<PathBuf>,
 }
 
 impl<'a> Transaction<'a> {
@@ -84,7 +89,7 @@ impl<'a> Transaction<'a> {
     /// Stages, commits and finishes; on failure rolls back and says what went wrong
     /// (and what could not be restored, if anything).
     pub(super) fn run(mut self, out: &Path) -> io::Result<()> {
-        match self.stage(out).and_then(|()| self.commit()) {
+        match self.stage(out).and_then(|()| self.commit(out)) {
             Ok(()) => {
                 self.finish();
                 Ok(())
@@ -111,21 +116,27 @@ impl<'a> Transaction<'a> {
             self.ensure_dir(out, &dir)?;
             let (temp, file) = create_exclusive(&dir, &self.puts[i].target, "new")?;
             self.puts[i].temp = Some(temp.clone());
-            write_synced(file, &temp, self.puts[i].bytes)?;
+            write_new(file, &temp, self.puts[i].bytes)?;
             if std::fs::symlink_metadata(&self.puts[i].target).is_ok() {
                 self.puts[i].backup = Some(backup(&dir, &self.puts[i].target)?);
             }
-            self.touched_dirs.insert(dir);
         }
         for i in 0..self.drops.len() {
             let dir = parent(&self.drops[i].target);
             self.drops[i].backup = Some(backup(&dir, &self.drops[i].target)?);
-            self.touched_dirs.insert(dir);
         }
-        Ok(())
+        self.sync(out)
     }
 
-    fn commit(&mut self) -> io::Result<()> {
+    /// Puts what this transaction wrote on disk (nothing to do when it writes nothing).
+    fn sync(&self, out: &Path) -> io::Result<()> {
+        if self.puts.is_empty() && self.drops.is_empty() {
+            return Ok(());
+        }
+        sync_filesystem(out)
+    }
+
+    fn commit(&mut self, out: &Path) -> io::Result<()> {
         for put in &mut self.puts {
             let temp = put.temp.as_ref().expect("staged");
             fail_point(Op::Rename)?;
@@ -138,12 +149,7 @@ impl<'a> Transaction<'a> {
             std::fs::remove_file(&drop.target).map_err(|e| named(e, &drop.target))?;
             drop.removed = true;
         }
-        for dir in &self.touched_dirs {
-            std::fs::File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| named(e, dir))?;
-        }
-        Ok(())
+        self.sync(out)
     }
 
     fn finish(&mut self) {
@@ -266,12 +272,32 @@ fn create_exclusive(dir: &Path, target: &Path, kind: &str) -> io::Result<(PathBu
     Err(named(last.expect("tried"), dir))
 }
 
-/// Writes `bytes` to the new file `file` (at `path`) and flushes it to disk.
-fn write_synced(mut file: std::fs::File, path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Writes `bytes` to the new file `file` (at `path`); [`sync_filesystem`] puts it on disk.
+fn write_new(mut file: std::fs::File, path: &Path, bytes: &[u8]) -> io::Result<()> {
     fail_point(Op::Write)?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| named(e, path))
+    file.write_all(bytes).map_err(|e| named(e, path))
+}
+
+/// Flushes everything written to the file system holding `dir` (`syncfs`: one journal
+/// commit for every staged file, rename and directory entry), reporting write-back errors.
+#[cfg(target_os = "linux")]
+fn sync_filesystem(dir: &Path) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let handle = std::fs::File::open(dir).map_err(|e| named(e, dir))?;
+    // SAFETY: `syncfs` only reads the descriptor, which `handle` keeps open during the call.
+    if unsafe { libc::syncfs(handle.as_raw_fd()) } == 0 {
+        Ok(())
+    } else {
+        Err(named(io::Error::last_os_error(), dir))
+    }
+}
+
+/// Flushes every file system (no `syncfs` outside Linux).
+#[cfg(not(target_os = "linux"))]
+fn sync_filesystem(_dir: &Path) -> io::Result<()> {
+    // SAFETY: `sync` takes no arguments and cannot fail.
+    unsafe { libc::sync() };
+    Ok(())
 }
 
 /// A hidden backup of `target` beside it: a hard link, or a copy where links fail.
@@ -293,7 +319,7 @@ fn backup(dir: &Path, target: &Path) -> io::Result<PathBuf> {
         .read_to_end(&mut bytes)
         .map_err(|e| named(e, target))?;
     let (path, file) = create_exclusive(dir, target, "old")?;
-    match write_synced(file, &path, &bytes) {
+    match write_new(file, &path, &bytes) {
         Ok(()) => Ok(path),
         Err(e) => {
             let _ = std::fs::remove_file(&path);
