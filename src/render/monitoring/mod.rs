@@ -41,9 +41,10 @@ pub const EXPORTER_FILE: &str = "monitoring/postgres-exporter-queries.yaml";
 /// Path of the Grafana dashboard ConfigMap.
 pub const DASHBOARD_FILE: &str = "monitoring/grafana-dashboard.yaml";
 
-/// Renders the PrometheusRule, its promtool tests, the postgres_exporter queries and the
-/// Grafana dashboard. The rule manifest and the dashboard are split per territory when
-/// one object would be too large for `kubectl apply` ([`limits::fits_last_applied`]).
+/// Renders the PrometheusRule, its promtool tests and the postgres_exporter queries (the
+/// Grafana dashboard is [`dashboard_files`], so the two can render side by side). The
+/// rule manifest is split per territory when one object would be too large for `kubectl
+/// apply` ([`limits::fits_last_applied`]).
 pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
     let groups = catalog::catalog(r.model, r.schedule);
     let mut files = rule_files(r, &groups)?;
@@ -74,7 +75,6 @@ pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
         EXPORTER_FILE,
         false,
     )?);
-    files.extend(dashboard_files(r)?);
     Ok(files)
 }
 
@@ -145,7 +145,7 @@ fn territory_of(rule: &catalog::Rule) -> Option<&str> {
 
 /// The dashboard ConfigMap, or when too large, one per territory
 /// (`grafana-dashboard-{territory}.yaml`, each with the events row too).
-fn dashboard_files(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
+pub fn dashboard_files(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
     let template = "monitoring/grafana-dashboard.yaml.j2";
     let whole = r.file(template, dashboard::context(r.model), DASHBOARD_FILE, true)?;
     if limits::fits_last_applied(&whole) {
