@@ -121,10 +121,11 @@ fn surely_fits(contents: &str) -> bool {
 /// Every limit the rendered objects exceed, errors first, then in file order.
 pub fn check(files: &[RenderedFile]) -> Vec<Oversize> {
     let mut out = Vec::new();
-    let unproven = files
+    let unproven: Vec<&RenderedFile> = files
         .iter()
-        .filter(|f| f.kustomize && is_yaml(&f.path) && !surely_fits(&f.contents));
-    for o in unproven.flat_map(|f| sizes_in(&f.path, &f.contents)) {
+        .filter(|f| f.kustomize && is_yaml(&f.path) && !surely_fits(&f.contents))
+        .collect();
+    for o in measured(&unproven) {
         let what = format!("{} `{}` in {}", o.kind, o.name, o.file);
         let found = if o.json_bytes > ETCD_BYTES {
             Some((
@@ -157,6 +158,30 @@ pub fn check(files: &[RenderedFile]) -> Vec<Oversize> {
     }
     out.sort_by_key(|o| !o.rejected);
     out
+}
+
+/// The sizes of every object of `files`, in file order; two or more files are measured
+/// half on a second thread (each is a full YAML parse, seconds for the largest configs).
+fn measured(files: &[&RenderedFile]) -> Vec<ObjectSize> {
+    let sizes = |part: &[&RenderedFile]| -> Vec<ObjectSize> {
+        part.iter()
+            .flat_map(|f| sizes_in(&f.path, &f.contents))
+            .collect()
+    };
+    if files.len() < 2 {
+        return sizes(files);
+    }
+    let (first, second) = files.split_at(files.len() / 2);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| sizes(second));
+        let mut all = sizes(first);
+        all.extend(
+            other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        );
+        all
+    })
 }
 
 #[cfg(test)]
