@@ -74,6 +74,28 @@ fn main() {
     let dir = std::path::Path::new(dir);
     std::fs::create_dir_all(dir.join("calendars")).expect("create dir");
     std::fs::write(dir.join("territories.toml"), territories(n)).expect("write territories");
-    let calendar: String = (0..m).map(|i| entry(i, n) + "\n").collect();
-    std::fs::write(dir.join("calendars/synthetic.toml"), calendar).expect("write calendar");
+    // scalegen reads input files of at most 1 MiB: many entries go into several files
+    // (`synthetic.toml`, then `synthetic-part001.toml`, …).
+    let mut parts = vec![String::new()];
+    for i in 0..m {
+        let text = entry(i, n) + "\n";
+        if parts
+            .last()
+            .is_some_and(|p| p.len() + text.len() > PART_BYTES)
+        {
+            parts.push(String::new());
+        }
+        parts.last_mut().expect("one part").push_str(&text);
+    }
+    for (k, part) in parts.iter().enumerate() {
+        let name = if k == 0 {
+            "synthetic.toml".to_string()
+        } else {
+            format!("synthetic-part{k:03}.toml")
+        };
+        std::fs::write(dir.join("calendars").join(name), part).expect("write calendar");
+    }
 }
+
+/// Largest calendar file written (below scalegen's 1 MiB input limit).
+const PART_BYTES: usize = 900 * 1024;

@@ -82,7 +82,29 @@ impl Diagnostic {
 /// The texts of every input file, so diagnostics can show snippets.
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
-    files: Vec<(String, String)>,
+    files: Vec<SourceFile>,
+}
+
+/// One input file's printable text and where its lines start.
+#[derive(Debug, Clone)]
+struct SourceFile {
+    name: String,
+    text: String,
+    /// Byte offset of the start of every line after the first (one past each `\n`).
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    /// 1-based number of the line holding byte `offset`, and the byte offset of its start.
+    fn line_of(&self, offset: usize) -> (usize, usize) {
+        let before = self.line_starts.partition_point(|&s| s <= offset);
+        let start = if before == 0 {
+            0
+        } else {
+            self.line_starts[before - 1]
+        };
+        (before + 1, start)
+    }
 }
 
 impl SourceMap {
@@ -90,25 +112,37 @@ impl SourceMap {
     /// by a visible one of the same length (so spans, lines and columns stay right and a
     /// snippet never writes terminal escapes or reorders text with bidi controls).
     pub fn add(&mut self, file: &str, text: &str) {
-        self.files.push((file.to_string(), printable(text)));
+        let text = printable(text);
+        let line_starts = text
+            .bytes()
+            .enumerate()
+            .filter(|(_, b)| *b == b'\n')
+            .map(|(i, _)| i + 1)
+            .collect();
+        self.files.push(SourceFile {
+            name: file.to_string(),
+            text,
+            line_starts,
+        });
+    }
+
+    fn file(&self, file: &str) -> Option<&SourceFile> {
+        self.files.iter().find(|f| f.name == file)
     }
 
     /// The text of `file`, if it was read.
     pub fn text(&self, file: &str) -> Option<&str> {
-        self.files
-            .iter()
-            .find(|(name, _)| name == file)
-            .map(|(_, text)| text.as_str())
+        self.file(file).map(|f| f.text.as_str())
     }
 
     /// 1-based (line, column) of byte `offset` in `file` (column counts characters).
     pub fn line_col(&self, file: &str, offset: usize) -> (usize, usize) {
-        let text = self.text(file).unwrap_or("");
-        let offset = clamp_to_char_boundary(text, offset);
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        (line, text[line_start..offset].chars().count() + 1)
+        let Some(source) = self.file(file) else {
+            return (1, 1);
+        };
+        let offset = clamp_to_char_boundary(&source.text, offset);
+        let (line, line_start) = source.line_of(offset);
+        (line, source.text[line_start..offset].chars().count() + 1)
     }
 }
 
@@ -164,12 +198,12 @@ fn render_one(renderer: &Renderer, d: &Diagnostic, sources: &SourceMap) -> Strin
         .map(|(loc, label)| (Place::of(loc, sources), loc, label));
     let mut message: Message = level.title(&d.message);
     message = match &primary {
-        Place::Shown(text) => message.snippet(snippet(text, &d.location, level, "")),
+        Place::Shown(source) => message.snippet(snippet(source, &d.location, level, "")),
         Place::Bare(origin) => message.snippet(Snippet::source("").origin(origin)),
     };
     if let Some((place, loc, label)) = &note {
         message = match place {
-            Place::Shown(text) => message.snippet(snippet(text, loc, Level::Note, label)),
+            Place::Shown(source) => message.snippet(snippet(source, loc, Level::Note, label)),
             Place::Bare(origin) => message.snippet(Snippet::source("").origin(origin)),
         };
     }
@@ -191,27 +225,37 @@ const LONG_LINE_NOTE: &str = "the line is too long to show";
 /// How a location is printed: with a snippet of its text, or as a bare `file:line:col`
 /// (a file that could not be read, or a line too long to print).
 enum Place<'a> {
-    Shown(&'a str),
+    Shown(&'a SourceFile),
     Bare(String),
 }
 
 impl<'a> Place<'a> {
     fn of(loc: &Location, sources: &'a SourceMap) -> Place<'a> {
-        let Some(text) = sources.text(&loc.file) else {
+        let Some(source) = sources.file(&loc.file) else {
             return Place::Bare(format!("{}:1:1", loc.file));
         };
+        let text = source.text.as_str();
         let start = clamp_to_char_boundary(text, loc.span.start);
-        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let (_, line_start) = source.line_of(start);
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         if line_end - line_start <= MAX_SHOWN_LINE {
-            return Place::Shown(text);
+            return Place::Shown(source);
         }
         let (line, col) = sources.line_col(&loc.file, start);
         Place::Bare(format!("{}:{line}:{col}", loc.file))
     }
 }
 
-fn snippet<'a>(text: &'a str, loc: &'a Location, level: Level, label: &'a str) -> Snippet<'a> {
+/// The snippet of `loc` in `source`: only the lines the span touches are handed to
+/// annotate-snippets (which folds every other line away anyway), so a diagnostic costs
+/// the length of its lines, not of its file.
+fn snippet<'a>(
+    source: &'a SourceFile,
+    loc: &'a Location,
+    level: Level,
+    label: &'a str,
+) -> Snippet<'a> {
+    let text = source.text.as_str();
     let mut start = clamp_to_char_boundary(text, loc.span.start);
     if start == text.len() && text.ends_with('\n') {
         // The end of the file (an unterminated string): point at the end of the last line.
@@ -222,10 +266,19 @@ fn snippet<'a>(text: &'a str, loc: &'a Location, level: Level, label: &'a str) -
         // Point at one character so the caret line is never empty.
         end = start + text[start..].chars().next().map_or(0, char::len_utf8);
     }
-    Snippet::source(text)
+    let (line, first) = source.line_of(start);
+    // The end of the line holding the span's last byte (a byte search: `end - 1` may be
+    // inside a character).
+    let from = end.saturating_sub(1).max(start);
+    let last = text.as_bytes()[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| from + i + 1);
+    Snippet::source(&text[first..last])
+        .line_start(line)
         .origin(&loc.file)
         .fold(true)
-        .annotation(level.span(start..end).label(label))
+        .annotation(level.span(start - first..end - first).label(label))
 }
 
 /// Whether any diagnostic is an error.
@@ -312,6 +365,32 @@ mod tests {
         };
         let text = render(&[Diagnostic::error("unterminated", at_end)], &sources);
         assert!(text.contains("--> c.toml:2:"), "{text}");
+    }
+
+    #[test]
+    fn a_snippet_shows_only_its_own_lines_with_their_numbers() {
+        let mut sources = SourceMap::default();
+        sources.add("t.toml", "a = 1\nb = \"é\"\nc = [\n  2,\n]\nd = 4\n");
+        let at = |span: std::ops::Range<usize>| {
+            let d = Diagnostic::error(
+                "here",
+                Location {
+                    file: "t.toml".into(),
+                    span,
+                },
+            );
+            render(&[d], &sources)
+        };
+        // A span ending inside a multi-byte character, on line 2.
+        let text = at(11..12);
+        assert!(text.contains("--> t.toml:2:6"), "{text}");
+        assert!(text.contains("2 | b = \"é\""), "{text}");
+        assert!(!text.contains("a = 1") && !text.contains("c = ["), "{text}");
+        // A span over three lines shows those three.
+        let text = at(15..27);
+        assert!(text.contains("3 | / c = ["), "{text}");
+        assert!(text.contains("5 | | ]"), "{text}");
+        assert!(!text.contains("d = 4"), "{text}");
     }
 
     #[test]

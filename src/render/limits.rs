@@ -11,8 +11,17 @@
 //! The PrometheusRule and the dashboard ConfigMap grow with the number of territories;
 //! `render::monitoring` splits them per territory when one object would not fit
 //! ([`fits_last_applied`]), so these limits are reached only by a single territory's share.
+//!
+//! Measuring an object exactly means a full YAML parse of its file. A file in the plain
+//! subset the templates write has a cheap upper bound on the compact JSON of all its
+//! objects ([`yaml_subset::json_bound`]); when that bound is within the smallest limit,
+//! no object of the file can exceed any limit (a ConfigMap's data is part of its JSON),
+//! and the exact measure is skipped; when a lower bound on its largest object is already
+//! beyond the limit, it does not fit `kubectl apply` either. Otherwise every object is measured exactly, so the
+//! answers are the same as without the bound.
 
 use crate::render::file::{is_yaml, RenderedFile};
+use crate::render::yaml_subset;
 use serde::Deserialize as _;
 
 /// Largest total of an object's annotations (the API server's limit).
@@ -94,15 +103,29 @@ pub fn sizes_in(file: &str, contents: &str) -> Vec<ObjectSize> {
 
 /// Whether every object of `file` can be applied with `kubectl apply`.
 pub fn fits_last_applied(file: &RenderedFile) -> bool {
-    sizes_in(&file.path, &file.contents)
-        .iter()
-        .all(|o| o.json_bytes <= LAST_APPLIED_BYTES)
+    match yaml_subset::json_size(&file.contents) {
+        Some(size) if size.at_most <= LAST_APPLIED_BYTES => true,
+        Some(size) if size.largest_at_least > LAST_APPLIED_BYTES => false,
+        _ => sizes_in(&file.path, &file.contents)
+            .iter()
+            .all(|o| o.json_bytes <= LAST_APPLIED_BYTES),
+    }
+}
+
+/// Whether the JSON bound of `contents` proves that none of its objects exceeds any limit
+/// (the smallest is [`LAST_APPLIED_BYTES`]; a ConfigMap's data is at most its JSON).
+fn surely_fits(contents: &str) -> bool {
+    yaml_subset::json_bound(contents).is_some_and(|bound| bound <= LAST_APPLIED_BYTES)
 }
 
 /// Every limit the rendered objects exceed, errors first, then in file order.
 pub fn check(files: &[RenderedFile]) -> Vec<Oversize> {
     let mut out = Vec::new();
-    for o in object_sizes(files) {
+    let unproven: Vec<&RenderedFile> = files
+        .iter()
+        .filter(|f| f.kustomize && is_yaml(&f.path) && !surely_fits(&f.contents))
+        .collect();
+    for o in measured(&unproven) {
         let what = format!("{} `{}` in {}", o.kind, o.name, o.file);
         let found = if o.json_bytes > ETCD_BYTES {
             Some((
@@ -135,6 +158,30 @@ pub fn check(files: &[RenderedFile]) -> Vec<Oversize> {
     }
     out.sort_by_key(|o| !o.rejected);
     out
+}
+
+/// The sizes of every object of `files`, in file order; two or more files are measured
+/// half on a second thread (each is a full YAML parse, seconds for the largest configs).
+fn measured(files: &[&RenderedFile]) -> Vec<ObjectSize> {
+    let sizes = |part: &[&RenderedFile]| -> Vec<ObjectSize> {
+        part.iter()
+            .flat_map(|f| sizes_in(&f.path, &f.contents))
+            .collect()
+    };
+    if files.len() < 2 {
+        return sizes(files);
+    }
+    let (first, second) = files.split_at(files.len() / 2);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| sizes(second));
+        let mut all = sizes(first);
+        all.extend(
+            other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        );
+        all
+    })
 }
 
 #[cfg(test)]

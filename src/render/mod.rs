@@ -34,21 +34,24 @@ use serde::Serialize;
 /// Renders every artefact of SPEC §3 in memory, sorted by path.
 pub fn render_all(model: &Model, schedule: &Schedule) -> Result<Vec<RenderedFile>, RenderError> {
     let renderer = Renderer::new(model, schedule);
-    // The artefacts are independent: the per-deployment manifests and the runbook on this
-    // thread, monitoring and the migration on a second one (about half each). The result
-    // and the first error reported do not depend on which finishes first.
-    let (k8s, monitoring, runbook, migration) = std::thread::scope(|scope| {
+    // The artefacts are independent: the per-deployment manifests, the dashboard and the
+    // runbook on this thread, the rules, their tests and the migration on a second one
+    // (about half each). The result and the first error reported do not depend on which
+    // finishes first.
+    let (k8s, monitoring, dashboard, runbook, migration) = std::thread::scope(|scope| {
         let other = scope.spawn(|| (monitoring::render(&renderer), migration::render(&renderer)));
         let k8s = k8s::render(&renderer);
+        let dashboard = monitoring::dashboard_files(&renderer);
         let runbook = runbook::render(&renderer);
         let (monitoring, migration) = other
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (k8s, monitoring, runbook, migration)
+        (k8s, monitoring, dashboard, runbook, migration)
     });
     let mut files = Vec::new();
     files.extend(k8s?);
     files.extend(monitoring?);
+    files.extend(dashboard?);
     files.extend(runbook?);
     files.extend(migration?);
     files.extend(loadtest::render(&renderer)?);

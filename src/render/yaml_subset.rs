@@ -42,13 +42,62 @@ const MAX_NUMBER: usize = 18;
 /// Whether `text` is in the subset described in the module docs, which implies that
 /// `serde_yaml` parses every document of it without error.
 pub fn accepts(text: &str) -> bool {
+    json_size(text).is_some()
+}
+
+/// Bounds on the compact JSON of the documents of a text in the subset ([`json_size`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JsonSize {
+    /// At least the sum over every document ([`json_bound`]).
+    pub at_most: usize,
+    /// At most the size of the largest document: the keys of each document (each one
+    /// appears as `"key":`, no key twice in a mapping, nothing repeated by an alias) and
+    /// the text of its block scalars (each character at least one byte of JSON).
+    pub largest_at_least: usize,
+}
+
+/// [`JsonSize`] of a text in the subset; `None` when the text is not in it.
+pub fn json_size(text: &str) -> Option<JsonSize> {
     let ascii_ok = |b: &u8| matches!(b, b'\t' | b'\n' | b' '..=b'~');
     let chars_ok = match text.bytes().position(|b| !ascii_ok(&b)) {
         None => true,
         Some(i) => text[i..].chars().all(allowed_char),
     };
-    chars_ok && Recognizer::default().run(text).is_some()
+    if !chars_ok {
+        return None;
+    }
+    Recognizer::default().run(text)
 }
+
+/// For a text in the subset, an upper bound on the total size of every document as
+/// compact JSON (as `serde_json` writes the value `serde_yaml` reads; each document's
+/// own size is at most this); `None` when the text is not in the subset.
+///
+/// Why it is a bound, line by line (the subset has no alias, so nothing is repeated):
+/// - a collection line (`key: value`, `- value`, `- key: value`) writes its key quoted
+///   with a colon (key + 3), its value, a comma, and at most one pair of brackets it
+///   opens (`- key:`) plus one its empty value opens (or `null`): at most 8 bytes
+///   besides the key and the value. A double-quoted value is no longer as JSON (every
+///   escape the subset allows is as long or longer than what serde_json writes for it,
+///   and `\uXXXX` stays below the surrogates, at most 3 bytes of UTF-8); a plain scalar
+///   is a string (its text quoted: no character of the plain set needs an escape),
+///   `null`/a boolean, or a number of at most 18 characters that serde_json writes in at
+///   most 24 (`-2.2250738585072014e-308`); `{}` and `[]` stay 2. So the line's text
+///   (without indentation) + [`LINE_OVERHEAD`] bounds it;
+/// - a line of a literal block scalar: each character becomes at most 2 bytes (`"`,
+///   `\\` and tab are escaped; control characters are not in the subset), its line
+///   break `\n` is 2, the indentation goes: at most 2 × (length + 1);
+/// - comments, blank lines and `---` write nothing; every document adds its outer
+///   brackets (or `null`): [`DOCUMENT_OVERHEAD`].
+pub fn json_bound(text: &str) -> Option<usize> {
+    json_size(text).map(|size| size.at_most)
+}
+
+/// JSON bytes a collection line may write besides its key and value text (see
+/// [`json_bound`]): quotes and colon 3, comma 1, brackets 4, a number's growth 24.
+const LINE_OVERHEAD: usize = 40;
+/// JSON bytes a document may write besides its lines (its outer brackets, or `null`).
+const DOCUMENT_OVERHEAD: usize = 4;
 
 /// Characters libyaml's reader accepts, without line breaks other than `\n` and without
 /// the byte order mark.
@@ -72,16 +121,24 @@ struct Recognizer<'a> {
     levels: Vec<Level<'a>>,
     /// The column of the key whose value starts on the next lines (`key:`), if any.
     pending: Option<usize>,
+    /// The compact-JSON bound so far ([`json_bound`]).
+    bound: usize,
+    /// The lower bound of the current document and the largest of the finished ones.
+    low: usize,
+    largest_low: usize,
 }
 
 impl<'a> Recognizer<'a> {
-    /// `Some(())` when every line is in the subset.
-    fn run(mut self, text: &'a str) -> Option<()> {
+    /// The JSON bounds ([`json_size`]) when every line is in the subset.
+    fn run(mut self, text: &'a str) -> Option<JsonSize> {
         let mut lines = text.split('\n').peekable();
+        self.bound = DOCUMENT_OVERHEAD;
         while let Some(line) = lines.next() {
             if line == "---" {
                 self.levels.clear();
                 self.pending = None;
+                self.bound += DOCUMENT_OVERHEAD;
+                self.largest_low = self.largest_low.max(std::mem::take(&mut self.low));
                 continue;
             }
             let indent = line.len() - line.trim_start_matches(' ').len();
@@ -89,11 +146,17 @@ impl<'a> Recognizer<'a> {
             if rest.is_empty() || rest.starts_with('#') {
                 continue;
             }
+            self.bound += rest.len() + LINE_OVERHEAD;
             if let Some(parent) = self.structural(indent, rest)? {
-                block_scalar(parent, &mut lines)?;
+                let (bound, content) = block_scalar(parent, &mut lines)?;
+                self.bound += bound;
+                self.low += content;
             }
         }
-        Some(())
+        Some(JsonSize {
+            at_most: self.bound,
+            largest_at_least: self.largest_low.max(self.low),
+        })
     }
 
     /// Places one collection line; `Some(Some(column))` when it opens a literal block
@@ -106,6 +169,7 @@ impl<'a> Recognizer<'a> {
                 Some((k, value)) => {
                     self.open(indent + 2, false)?;
                     self.levels.last_mut()?.keys.push(k);
+                    self.low += k.len() + 3;
                     self.value(indent + 2, value)
                 }
                 None => scalar(item).then_some(None),
@@ -117,6 +181,7 @@ impl<'a> Recognizer<'a> {
                     return None;
                 }
                 keys.push(k);
+                self.low += k.len() + 3;
                 self.value(indent, value)
             }
         }
@@ -167,25 +232,30 @@ impl<'a> Recognizer<'a> {
 
 /// Consumes the lines of a literal block scalar whose parent sits at column `parent`:
 /// the first line sets the indentation (deeper than the parent), and the scalar runs
-/// while lines are empty or keep it.
+/// while lines are empty or keep it. Returns their JSON bound ([`json_bound`]) and the
+/// number of bytes of their text without the indentation.
 fn block_scalar<'a>(
     parent: usize,
     lines: &mut std::iter::Peekable<impl Iterator<Item = &'a str>>,
-) -> Option<()> {
+) -> Option<(usize, usize)> {
     let first = lines.next()?;
     let indent = first.len() - first.trim_start_matches(' ').len();
     let content = &first[indent..];
     if indent <= parent || content.is_empty() || content.starts_with('\t') {
         return None;
     }
+    let mut bound = 2 * (first.len() + 1);
+    let mut content = first.len() - indent;
     while let Some(line) = lines.peek() {
         let keeps = line.len() >= indent && line.as_bytes()[..indent].iter().all(|&b| b == b' ');
         if !line.is_empty() && !keeps {
             break;
         }
+        bound += 2 * (line.len() + 1);
+        content += line.len().saturating_sub(indent);
         lines.next();
     }
-    Some(())
+    Some((bound, content))
 }
 
 /// Splits `key: rest` / `key:` into the key's string and the text after the colon.
@@ -280,6 +350,42 @@ mod tests {
             .all(|doc| serde_yaml::Value::deserialize(doc).is_ok())
     }
 
+    /// The compact JSON of every document, as `render::limits` measures it exactly.
+    fn exact_json(text: &str) -> usize {
+        use serde::Deserialize as _;
+        serde_yaml::Deserializer::from_str(text)
+            .map(|doc| serde_json::Value::deserialize(doc).map_or(0, |v| v.to_string().len()))
+            .sum()
+    }
+
+    /// The compact JSON of the largest document.
+    fn largest_json(text: &str) -> usize {
+        use serde::Deserialize as _;
+        serde_yaml::Deserializer::from_str(text)
+            .map(|doc| serde_json::Value::deserialize(doc).map_or(0, |v| v.to_string().len()))
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn the_json_bound_covers_the_worst_expansions() {
+        for text in [
+            "a:\n",
+            "- 1e15\n- 1e-5\n- 2.2250738585e-308\n",
+            "a: 0x7fffffffffffff\nb: Null\nc: \"\\u0001\"\n",
+            "- a:\n- b: []\n- {}\n",
+            "k: |+\n  \"\\\t\"\n\n\n",
+            "---\n---\na: 1\n",
+        ] {
+            let bound = json_bound(text).unwrap_or_else(|| panic!("{text:?} is in the subset"));
+            assert!(
+                bound >= exact_json(text),
+                "{text:?}: {bound} < {}",
+                exact_json(text)
+            );
+        }
+    }
+
     #[test]
     fn accepts_what_the_templates_write() {
         let text = "# header\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"a: b # c\"\n  labels:\n    app.kubernetes.io/name: \"x\"\ndata:\n  \"k.json\": |-\n    {\n      \"a\": [1, 2]\n\n    }\nlist:\n  - \"one\"\n  - name: x\n    values:\n      - 1\n      - 2.5\n---\nkind: Service\nspec:\n  selectPolicy: Max\n  empty:\n";
@@ -323,7 +429,14 @@ mod tests {
         let schedule = crate::schedule::compile::compile(&model);
         let files = crate::render::render_all(&model, &schedule).unwrap();
         for f in files.iter().filter(|f| f.path.ends_with(".yaml")) {
-            assert!(accepts(&f.contents), "{}", f.path);
+            let size = json_size(&f.contents).unwrap_or_else(|| panic!("{}", f.path));
+            assert!(size.at_most >= exact_json(&f.contents), "{}", f.path);
+            assert!(
+                size.largest_at_least <= largest_json(&f.contents),
+                "{}",
+                f.path
+            );
+            assert!(size.largest_at_least > 0, "{}", f.path);
         }
     }
 
@@ -363,6 +476,9 @@ mod tests {
             "\u{85}",
             "é",
             "0x1",
+            "1e15",
+            "-1e-5",
+            "\\u0001",
             "~",
         ]);
         (any::<usize>(), prop::collection::vec(pieces, 1..4))
@@ -387,8 +503,12 @@ mod tests {
             let at = at % (chars.len() + 1);
             let end = (at + cut).min(chars.len());
             let text: String = chars[..at].iter().chain(insert.chars().collect::<Vec<_>>().iter()).chain(chars[end..].iter()).collect();
-            if accepts(&text) {
+            if let Some(bound) = json_bound(&text) {
                 prop_assert!(full_parse(&text), "accepted but serde_yaml rejects: {text:?}");
+                prop_assert!(bound >= exact_json(&text), "JSON bound {bound} too small: {text:?}");
+                let largest = largest_json(&text);
+                let low = json_size(&text).map_or(0, |s| s.largest_at_least);
+                prop_assert!(low <= largest, "JSON lower bound {low} > {largest}: {text:?}");
             }
         }
     }

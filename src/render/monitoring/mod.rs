@@ -41,9 +41,10 @@ pub const EXPORTER_FILE: &str = "monitoring/postgres-exporter-queries.yaml";
 /// Path of the Grafana dashboard ConfigMap.
 pub const DASHBOARD_FILE: &str = "monitoring/grafana-dashboard.yaml";
 
-/// Renders the PrometheusRule, its promtool tests, the postgres_exporter queries and the
-/// Grafana dashboard. The rule manifest and the dashboard are split per territory when
-/// one object would be too large for `kubectl apply` ([`limits::fits_last_applied`]).
+/// Renders the PrometheusRule, its promtool tests and the postgres_exporter queries (the
+/// Grafana dashboard is [`dashboard_files`], so the two can render side by side). The
+/// rule manifest is split per territory when one object would be too large for `kubectl
+/// apply` ([`limits::fits_last_applied`]).
 pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
     let groups = catalog::catalog(r.model, r.schedule);
     let mut files = rule_files(r, &groups)?;
@@ -52,7 +53,7 @@ pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
     let plain = PlainRuleFileContext {
         groups: groups
             .iter()
-            .map(|g| GroupContext::from_rules(g, &|_| true))
+            .map(|g| GroupContext::from_rules(g, &g.rules))
             .collect(),
     };
     files.push(r.file(
@@ -74,7 +75,6 @@ pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
         EXPORTER_FILE,
         false,
     )?);
-    files.extend(dashboard_files(r)?);
     Ok(files)
 }
 
@@ -82,7 +82,8 @@ pub fn render(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
 /// (`prometheusrule-scaling-{territory}.yaml`, `{app}-scaling-{territory}`) next to the
 /// common one that keeps the rules of no territory.
 fn rule_files(r: &Renderer, groups: &[Group]) -> Result<Vec<RenderedFile>, RenderError> {
-    let rule_file = |name: String, path: &str, keep: &dyn Fn(&catalog::Rule) -> bool| {
+    // `rules[i]`: the rules of `groups[i]` the file holds.
+    let rule_file = |name: String, path: &str, rules: Vec<Vec<&catalog::Rule>>| {
         let context = RuleFileContext {
             name,
             namespace: &r.model.app.namespace,
@@ -90,7 +91,8 @@ fn rule_files(r: &Renderer, groups: &[Group]) -> Result<Vec<RenderedFile>, Rende
             monitoring_labels: &r.model.app.monitoring_labels,
             groups: groups
                 .iter()
-                .map(|g| GroupContext::from_rules(g, keep))
+                .zip(rules)
+                .map(|(g, rules)| GroupContext::from_rules(g, rules))
                 .filter(|g| !g.rules.is_empty())
                 .collect(),
         };
@@ -102,19 +104,34 @@ fn rule_files(r: &Renderer, groups: &[Group]) -> Result<Vec<RenderedFile>, Rende
         )
     };
     let name = format!("{}-scaling", r.model.app.name);
-    let whole = rule_file(name.clone(), RULE_FILE, &|_| true)?;
+    let all = groups.iter().map(|g| g.rules.iter().collect()).collect();
+    let whole = rule_file(name.clone(), RULE_FILE, all)?;
     if limits::fits_last_applied(&whole) {
         return Ok(vec![whole]);
     }
-    let mut files = vec![rule_file(name.clone(), RULE_FILE, &|rule| {
-        territory_of(rule).is_none()
-    })?];
+    // Each rule sorted to its territory once (not once per territory), in catalog order.
+    let mut common = vec![Vec::new(); groups.len()];
+    let mut by_territory: std::collections::BTreeMap<&str, Vec<Vec<&catalog::Rule>>> =
+        std::collections::BTreeMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        for rule in &g.rules {
+            let bucket = match territory_of(rule) {
+                None => &mut common,
+                Some(t) => by_territory
+                    .entry(t)
+                    .or_insert_with(|| vec![Vec::new(); groups.len()]),
+            };
+            bucket[i].push(rule);
+        }
+    }
+    let mut files = vec![rule_file(name.clone(), RULE_FILE, common)?];
     for t in &r.model.territories {
         let lower = t.code.to_lowercase();
         let path = format!("monitoring/prometheusrule-scaling-{lower}.yaml");
-        files.push(rule_file(format!("{name}-{lower}"), &path, &|rule| {
-            territory_of(rule) == Some(t.code.as_str())
-        })?);
+        let rules = by_territory
+            .remove(t.code.as_str())
+            .unwrap_or_else(|| vec![Vec::new(); groups.len()]);
+        files.push(rule_file(format!("{name}-{lower}"), &path, rules)?);
     }
     Ok(files)
 }
@@ -128,18 +145,19 @@ fn territory_of(rule: &catalog::Rule) -> Option<&str> {
 
 /// The dashboard ConfigMap, or when too large, one per territory
 /// (`grafana-dashboard-{territory}.yaml`, each with the events row too).
-fn dashboard_files(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
+pub fn dashboard_files(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
     let template = "monitoring/grafana-dashboard.yaml.j2";
     let whole = r.file(template, dashboard::context(r.model), DASHBOARD_FILE, true)?;
     if limits::fits_last_applied(&whole) {
         return Ok(vec![whole]);
     }
     let mut files = Vec::new();
+    let skeleton = dashboard_skeleton(r.model);
     for t in &r.model.territories {
         let lower = t.code.to_lowercase();
         let part = Model {
             territories: vec![t.clone()],
-            ..r.model.clone()
+            ..skeleton.clone()
         };
         let path = format!("monitoring/grafana-dashboard-{lower}.yaml");
         files.push(r.file(
@@ -150,6 +168,24 @@ fn dashboard_files(r: &Renderer) -> Result<Vec<RenderedFile>, RenderError> {
         )?);
     }
     Ok(files)
+}
+
+/// What the dashboard reads of `model` (app, workloads, events, alerts, traffic, pods),
+/// without the territories and the calendar: cloning the whole model once per territory
+/// made a split dashboard quadratic in territories × entries.
+fn dashboard_skeleton(model: &Model) -> Model {
+    Model {
+        app: model.app.clone(),
+        workloads: model.workloads.clone(),
+        territories: Vec::new(),
+        events: model.events.clone(),
+        alerts: model.alerts.clone(),
+        traffic: model.traffic.clone(),
+        entries: Vec::new(),
+        blackouts: Vec::new(),
+        environments: Vec::new(),
+        pods: model.pods.clone(),
+    }
 }
 
 /// Context of `prometheusrule-scaling.yaml.j2`.
@@ -203,14 +239,12 @@ struct RuleContext {
 }
 
 impl GroupContext {
-    /// The group with the rules `keep` accepts.
-    fn from_rules(g: &Group, keep: &dyn Fn(&catalog::Rule) -> bool) -> Self {
+    /// The group `g` with `rules` (some of its own, in its order).
+    fn from_rules<'r>(g: &Group, rules: impl IntoIterator<Item = &'r catalog::Rule>) -> Self {
         GroupContext {
             name: g.name,
-            rules: g
-                .rules
-                .iter()
-                .filter(|r| keep(r))
+            rules: rules
+                .into_iter()
                 .map(|r| RuleContext {
                     alert: r.spec.name,
                     expr: r.expr.clone(),
