@@ -17,10 +17,16 @@
 #   scripts/bench-db.sh
 #   DURATION=5 ROUNDS=3 EVENTS=100000 BATCHES="500 50 5000" CLIENTS="1 4" scripts/bench-db.sh
 #   BENCH_NICE=-10 scripts/bench-db.sh    # as root: run server and clients at that priority
+#   SERVER_OPTS="-c synchronous_commit=on -c fsync=on" BATCHES=50 scripts/bench-db.sh
+#                                         # durable commits instead of the test harness's
+#   V_FILE=/tmp/main/V226__listener_and_journal.sql scripts/bench-db.sh
+#                                         # another versioned file (e.g. main's), same R file
 #
 # Each publish figure is the best of ROUNDS alternating runs (bare, publish_event, bare, …),
-# each replay figure the best of ROUNDS drains: on a shared machine the best run is the one
-# least disturbed by other load. The machine's load average is printed before and after.
+# and the last column the median over the rounds of each round's own ratio (the two runs of
+# a round share the machine's load, so it is the steadier figure on a busy machine); each
+# replay figure is the best of ROUNDS drains. The machine's load average is printed before
+# and after.
 #
 # Tools: psql and pgbench of the PostgreSQL server packages (SCALEGEN_TEST_PG_BIN overrides
 # the directory, as for the tests), cargo for scalegen itself.
@@ -74,7 +80,7 @@ trap 'exit 130' INT TERM
 # (the benchmark vacuums the journal itself where it matters).
 "${as_pg[@]}" "$pgbin/initdb" -D "$data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >/dev/null
 "${prio[@]}" "${as_pg[@]}" "$pgbin/pg_ctl" -D "$data" -l "$work/server.log" -w -t 60 \
-  -o "-k $work -c listen_addresses='' -p 5432 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c autovacuum=off" \
+  -o "-k $work -c listen_addresses='' -p 5432 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c autovacuum=off ${SERVER_OPTS:-}" \
   start >/dev/null
 started=1
 export PGHOST=$work PGPORT=5432 PGDATABASE=bench
@@ -83,7 +89,7 @@ su_sql() { psql -U postgres -At -c "$1"; }
 
 "$bin" render --out "$work/out" >/dev/null
 psql -U postgres -d postgres -c "CREATE DATABASE bench"
-psql -U postgres -1 -f "$work"/out/db/V*__listener_and_journal.sql 2>/dev/null
+psql -U postgres -1 -f "${V_FILE:-$(ls "$work"/out/db/V*__listener_and_journal.sql)}" 2>/dev/null
 psql -U postgres -1 -f "$work/out/db/R__scaling_config.sql" 2>/dev/null
 su_sql "CREATE ROLE bench_publisher LOGIN IN ROLE scaling_publisher;
         ALTER ROLE bench_publisher SET app.territory = 'DE';
@@ -146,20 +152,27 @@ max() { awk -v a="$1" -v b="${2:-0}" 'BEGIN { print (a > b) ? a : b }'; }
 min() { awk -v a="$1" -v b="${2:-1e18}" 'BEGIN { print (a < b) ? a : b }'; }
 
 # Runs the bare statement and publish_event alternately $rounds times; prints one table row.
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { printf "%.2f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
 compare() {
-  local path=$1 c=$2 bare=$3 setup=$4 tps=(0 0) cpu=(1e18 1e18) i r
+  local path=$1 c=$2 bare=$3 setup=$4 tps=(0 0) cpu=(1e18 1e18) i r round_tps round_cpu
+  local tps_ratios='' cpu_ratios=''
   for _ in $(seq "$rounds"); do
     i=0
     for script in "$bare" "$work/publish.sql"; do
       $setup
       read -r -a r <<<"$(pgbench_run "$script" "$c")"
+      round_tps[i]=${r[0]} round_cpu[i]=${r[1]}
       tps[i]=$(max "${r[0]}" "${tps[i]}")
       cpu[i]=$(min "${r[1]}" "${cpu[i]}")
       i=$((i + 1))
     done
+    tps_ratios+=" $(ratio "${round_tps[0]}" "${round_tps[1]}")"
+    cpu_ratios+=" $(ratio "${round_cpu[1]}" "${round_cpu[0]}")"
   done
-  printf '%-8s %-8s %10s %14s %6s   %8s %8s %6s\n' "$path" "$c" "${tps[0]}" "${tps[1]}" \
-    "$(ratio "${tps[0]}" "${tps[1]}")" "${cpu[0]}" "${cpu[1]}" "$(ratio "${cpu[1]}" "${cpu[0]}")"
+  printf '%-8s %-8s %10s %14s %6s   %8s %8s %6s   %6s %6s\n' "$path" "$c" "${tps[0]}" "${tps[1]}" \
+    "$(ratio "${tps[0]}" "${tps[1]}")" "${cpu[0]}" "${cpu[1]}" "$(ratio "${cpu[1]}" "${cpu[0]}")" \
+    "$(median <<<"$tps_ratios")" "$(median <<<"$cpu_ratios")"
 }
 notify_path() { thresholds 0.7 0.95; }
 journal_path() { thresholds 0 0; fresh_journal; }
@@ -169,7 +182,8 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "== publish_event vs the bare statement (best of $rounds alternating runs of ${duration}s; target: ratio <= 1.5)"
 echo "   events/s: ratio = bare / publish_event;   server CPU us per event: ratio = publish_event / bare"
-printf '%-8s %-8s %10s %14s %6s   %8s %8s %6s\n' path clients bare publish_event ratio 'cpu bare' 'cpu pub' ratio
+echo "   paired: median over the rounds of each round's ratio (events/s, cpu)"
+printf '%-8s %-8s %10s %14s %6s   %8s %8s %6s   %13s\n' path clients bare publish_event ratio 'cpu bare' 'cpu pub' ratio paired
 for c in $clients; do
   compare notify "$c" "$work/notify.sql" notify_path
   compare journal "$c" "$work/insert.sql" journal_path

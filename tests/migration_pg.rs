@@ -2266,3 +2266,295 @@ fn the_exporter_queries_run_as_the_monitor_and_read_what_the_alerts_need() {
         .collect();
     assert_eq!(stuck[1], ("CH".to_string(), 1), "{stuck:?}");
 }
+
+// ---------------------------------------------------------------------------------------
+// publish_event's fast path: inlined, settings as constants mirrored from the table
+// ---------------------------------------------------------------------------------------
+
+/// `EXPLAIN (VERBOSE)` of `sql` as one text.
+fn plan_of(c: &mut Client, sql: &str) -> String {
+    c.query(&format!("EXPLAIN (VERBOSE, COSTS OFF) {sql}"), &[])
+        .unwrap_or_else(|e| panic!("EXPLAIN {sql}: {}", describe(&e)))
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Whether `plan` calls publish_event itself (not scaling_publish_event).
+fn calls_publish_event(plan: &str) -> bool {
+    plan.match_indices("publish_event(")
+        .any(|(at, _)| !plan[..at].ends_with("scaling_"))
+}
+
+#[test]
+fn a_prepared_statement_sees_a_tuned_setting_at_once() {
+    let mut db = Db::new("snapshot");
+    migrate_ok(&mut db.client, &default_migration());
+    let app = db.role("app");
+    let c = &mut db.client;
+    c.batch_execute(&format!(
+        "CREATE ROLE {app} NOLOGIN IN ROLE scaling_publisher;
+         SET ROLE {app}; SET app.territory = 'DE';
+         PREPARE p(text, text, jsonb) AS SELECT publish_event($1, $2, $3);"
+    ))
+    .unwrap();
+    let execute = |c: &mut Client| -> Result<String, postgres::Error> {
+        c.query_one("EXECUTE p('DE', 'lead.status.changed', '{\"n\": 1}')", &[])
+            .map(|r| r.get(0))
+    };
+    // Past the plan cache's five custom plans: the generic plan is in use.
+    for _ in 0..7 {
+        assert_eq!(execute(c).unwrap(), "notified");
+    }
+    let plan = plan_of(c, "EXECUTE p('DE', 'lead.status.changed', '{\"n\": 1}')");
+    assert!(
+        !calls_publish_event(&plan),
+        "publish_event is inlined:\n{plan}"
+    );
+    assert!(
+        plan.contains("pg_notify('freshplan_events'::text"),
+        "the channel is a constant of the plan:\n{plan}"
+    );
+    // Another session tunes the thresholds: the very next execution journals.
+    set_thresholds_as_superuser(&db.name, 0.0, 0.0);
+    assert_eq!(execute(c).unwrap(), "journaled");
+    set_thresholds_as_superuser(&db.name, 0.7, 0.95);
+    assert_eq!(execute(c).unwrap(), "notified");
+    // No settings row: the statement fails loudly, and works again once R has run.
+    pg::server()
+        .connect(&db.name)
+        .batch_execute("DELETE FROM scaling_backpressure_settings")
+        .unwrap();
+    let (state, _) = db_error(execute(c));
+    assert_eq!(state, SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE);
+    apply_ok(
+        &mut pg::server().connect(&db.name),
+        &default_migration().repeatable.1,
+    );
+    assert_eq!(execute(c).unwrap(), "notified");
+    c.batch_execute("RESET ROLE").unwrap();
+    assert_eq!(count(c, "SELECT count(*) FROM scaling_event_journal"), 1);
+}
+
+#[test]
+fn a_call_that_cannot_be_inlined_behaves_the_same() {
+    let mut db = Db::new("not_inlined");
+    migrate_ok(&mut db.client, &default_migration());
+    let app = db.role("app");
+    let mut listener = Listener::new(&db, "freshplan_events");
+    let c = &mut db.client;
+    c.batch_execute(&format!(
+        "CREATE ROLE {app} NOLOGIN IN ROLE scaling_publisher; SET ROLE {app}; SET app.territory = 'DE';"
+    ))
+    .unwrap();
+    // A volatile argument used more than once keeps the planner from inlining.
+    let volatile =
+        "SELECT publish_event('DE', 'lead.status.changed', jsonb_build_object('r', random() < 2))";
+    assert!(calls_publish_event(&plan_of(c, volatile)));
+    let call = |c: &mut Client, sql: &str| -> String { c.query_one(sql, &[]).unwrap().get(0) };
+    assert_eq!(call(c, volatile), "notified");
+    set_thresholds_as_superuser(&db.name, 0.0, 0.0);
+    assert_eq!(call(c, volatile), "journaled");
+    set_thresholds_as_superuser(&db.name, 0.7, 0.95);
+    let (state, _) = db_error(c.query_one(
+        "SELECT publish_event('CH', 'lead.status.changed', jsonb_build_object('r', random() < 2))",
+        &[],
+    ));
+    assert_eq!(state, SqlState::INSUFFICIENT_PRIVILEGE);
+    c.batch_execute("RESET ROLE").unwrap();
+    let got = listener.drain(c);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["payload"]["r"], true);
+    assert_eq!(pending(c), 1);
+}
+
+#[test]
+fn envelopes_around_notifys_limit_split_exactly_at_7999_bytes() {
+    let mut db = Db::new("limit");
+    migrate_ok(&mut db.client, &default_migration());
+    let mut listener = Listener::new(&db, "freshplan_events");
+    let c = &mut db.client;
+    // The envelope of {"blob": ""}: its length plus k is the envelope of a blob of k bytes
+    // (give or take the id's digits and created_at's trailing zeros).
+    let base: i32 = c
+        .query_one(
+            "SELECT octet_length(scaling_envelope(1, 'DE', 'lead.status.changed', '{\"blob\": \"\"}', now()))",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    let sizes: Vec<usize> = (7_700 - base as usize..8_030 - base as usize).collect();
+    for k in &sizes {
+        let payload = format!(r#"{{"blob": "{}"}}"#, "x".repeat(*k));
+        publish(c, "DE", "lead.status.changed", &payload);
+    }
+    // pg_notify raises at 8000 bytes and more, which would have failed publish() above:
+    // every notified envelope was within the limit.
+    let notified = listener.drain(c);
+    let largest_sent = notified
+        .iter()
+        .map(|e| e["payload"]["blob"].as_str().unwrap().len())
+        .max()
+        .unwrap_or(0);
+    // The fast path takes payload + type < 7800 bytes ({"blob": "…"} is k + 12 bytes, the
+    // type 19): larger events that still fit were sent by the exact path.
+    assert!(largest_sent + 12 + 19 >= 7_800, "{largest_sent}");
+    let dead: Vec<(i32, String, i64)> = c
+        .query(
+            "SELECT attempts, last_error, octet_length(payload->>'blob')::bigint
+               FROM scaling_event_journal ORDER BY id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        notified.len() + dead.len(),
+        sizes.len(),
+        "every event one way"
+    );
+    assert!(!dead.is_empty());
+    for (attempts, error, blob) in &dead {
+        assert_eq!(*attempts, 3);
+        let bytes: usize = error
+            .strip_prefix("envelope of ")
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{error}"));
+        assert!(bytes >= 8_000, "{error}");
+        assert!(*blob as usize > largest_sent, "a larger event was sent");
+    }
+}
+
+#[test]
+fn the_settings_mirror_follows_the_tables_schema_whatever_the_search_path() {
+    let mut db = Db::new("schema");
+    let c = &mut db.client;
+    c.batch_execute("CREATE SCHEMA app; SET search_path = app;")
+        .unwrap();
+    migrate_ok(c, &default_migration());
+    assert_eq!(
+        count(
+            c,
+            "SELECT count(*) FROM pg_proc WHERE proname = 'scaling_settings_snapshot'"
+        ),
+        1
+    );
+    c.batch_execute(
+        "SET search_path = public;
+         UPDATE app.scaling_backpressure_settings SET journal_threshold = 0, critical_threshold = 0;
+         SET search_path = app; SET app.territory = 'DE';",
+    )
+    .unwrap();
+    assert_eq!(
+        count(
+            c,
+            "SELECT count(*) FROM pg_proc WHERE proname = 'scaling_settings_snapshot'
+              AND pronamespace = 'app'::regnamespace"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            c,
+            "SELECT count(*) FROM pg_proc WHERE proname = 'scaling_settings_snapshot'"
+        ),
+        1,
+        "rewritten in app, not created in public"
+    );
+    assert_eq!(publish(c, "DE", "lead.status.changed", "{}"), "journaled");
+}
+
+#[test]
+fn a_non_owner_and_replica_mode_tuning_reach_a_prepared_publisher_at_once() {
+    let mut db = Db::new("mirror");
+    let owner = db.role("owner");
+    let operator = db.role("operator");
+    let app = db.role("app");
+    let c = &mut db.client;
+    // The tables' owner is no superuser; the operator may UPDATE the settings and nothing
+    // else (it does not own scaling_settings_snapshot() and may not CREATE in the schema).
+    c.batch_execute(&format!(
+        "DO $$ DECLARE r text; BEGIN
+           FOREACH r IN ARRAY ARRAY['scaling_publisher', 'scaling_replayer', 'scaling_monitor', 'scaling_maintainer'] LOOP
+             BEGIN EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+           END LOOP;
+         END $$;
+         CREATE ROLE {owner} NOLOGIN; CREATE ROLE {operator} NOLOGIN;
+         GRANT CREATE ON SCHEMA public TO {owner};"
+    ))
+    .unwrap();
+    c.batch_execute(&format!("SET ROLE {owner}")).unwrap();
+    migrate_ok(c, &default_migration());
+    c.batch_execute(&format!(
+        "GRANT SELECT, UPDATE ON scaling_backpressure_settings TO {operator}; RESET ROLE;
+         CREATE ROLE {app} NOLOGIN IN ROLE scaling_publisher;
+         SET ROLE {app}; SET app.territory = 'DE';
+         PREPARE p(text, text, jsonb) AS SELECT publish_event($1, $2, $3);"
+    ))
+    .unwrap();
+    let execute = |c: &mut Client| -> String {
+        c.query_one("EXECUTE p('DE', 'lead.status.changed', '{}')", &[])
+            .unwrap()
+            .get(0)
+    };
+    for _ in 0..7 {
+        assert_eq!(execute(c), "notified");
+    }
+    // The operator's session prints floats with fewer digits than a double has: the mirror
+    // must still hold the exact threshold.
+    let mut operator_session = pg::server().connect(&db.name);
+    operator_session
+        .batch_execute(&format!(
+            "SET ROLE {operator}; SET extra_float_digits = -3;
+             UPDATE scaling_backpressure_settings
+                SET journal_threshold = 0, critical_threshold = 0.30000000000000004;"
+        ))
+        .unwrap();
+    assert_eq!(execute(c), "journaled");
+    let exact: bool = c
+        .query_one(
+            "SELECT (scaling_settings_snapshot()).critical_threshold = 0.30000000000000004::float8",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(exact, "the mirror rounded the critical threshold");
+    // Triggers off for replication: the mirror fires all the same.
+    let mut replica = pg::server().connect(&db.name);
+    replica
+        .batch_execute(
+            "SET session_replication_role = replica;
+             UPDATE scaling_backpressure_settings SET journal_threshold = 0.7, critical_threshold = 0.95;",
+        )
+        .unwrap();
+    assert_eq!(execute(c), "notified");
+    c.batch_execute("RESET ROLE").unwrap();
+    assert_eq!(count(c, "SELECT count(*) FROM scaling_event_journal"), 1);
+}
+
+#[test]
+fn settings_lists_hold_only_codes_and_types_that_need_no_escaping() {
+    let mut db = Db::new("lists");
+    migrate_ok(&mut db.client, &default_migration());
+    let c = &mut db.client;
+    for sql in [
+        "UPDATE scaling_backpressure_settings SET territories = territories || 'd\"e'::text",
+        "UPDATE scaling_backpressure_settings SET territories = territories || NULL::text",
+        "UPDATE scaling_backpressure_settings SET event_types = event_types || 'lead\\status'::text",
+        "UPDATE scaling_backpressure_settings SET event_types = event_types || 'Lead.Won'::text",
+    ] {
+        let (state, _) = db_error(c.execute(sql, &[]));
+        assert_eq!(state, SqlState::CHECK_VIOLATION, "{sql}");
+    }
+    c.execute(
+        "UPDATE scaling_backpressure_settings SET territories = territories || 'PL'::text",
+        &[],
+    )
+    .unwrap();
+    c.batch_execute("SET app.territory = 'PL'").unwrap();
+    assert_eq!(publish(c, "PL", "lead.status.changed", "{}"), "notified");
+}
