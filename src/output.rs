@@ -187,6 +187,7 @@ mod tests {
             path: path.into(),
             contents: format!("{}{body}", header_for(path)),
             kustomize: false,
+            json_size: None,
         }
     }
 

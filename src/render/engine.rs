@@ -237,14 +237,17 @@ impl<'a> Renderer<'a> {
             .and_then(|t| t.render(context))
             .map_err(|e| fail(format!("{e:#}")))?;
         let contents = format!("{}{}", file::header_for(path), body);
-        if file::is_yaml(path) {
+        let json_size = if file::is_yaml(path) {
             file::check_yaml(&contents)
-                .map_err(|e| fail(format!("rendered YAML does not parse: {e}")))?;
-        }
+                .map_err(|e| fail(format!("rendered YAML does not parse: {e}")))?
+        } else {
+            None
+        };
         Ok(RenderedFile {
             path: path.to_string(),
             contents,
             kustomize,
+            json_size,
         })
     }
 }

@@ -16,6 +16,9 @@ pub struct RenderedFile {
     pub contents: String,
     /// Whether `kustomization.yaml` lists it as a resource.
     pub kustomize: bool,
+    /// Bounds on the compact JSON of its objects, from the safety re-parse when its fast
+    /// pass recognized `contents` ([`check_yaml`]); `None` for other files.
+    pub json_size: Option<yaml_subset::JsonSize>,
 }
 
 /// A template or re-parse failure: a bug in scalegen, never a user error.
@@ -121,18 +124,19 @@ pub fn is_yaml(path: &str) -> bool {
 }
 
 /// Parses every document of a multi-document YAML text. Texts in the plain subset the
-/// templates write are recognized in one fast pass ([`yaml_subset::accepts`], which
-/// only says yes when this full parse would succeed); anything else gets the full parse,
-/// which accepts it or says what is wrong.
-pub fn check_yaml(contents: &str) -> Result<(), serde_yaml::Error> {
-    if yaml_subset::accepts(contents) {
-        return Ok(());
+/// templates write are recognized in one fast pass ([`yaml_subset::json_size`], which
+/// only answers when this full parse would succeed, and then also bounds the objects'
+/// JSON size for [`crate::render::limits`]); anything else gets the full parse, which
+/// accepts it (`Ok(None)`) or says what is wrong.
+pub fn check_yaml(contents: &str) -> Result<Option<yaml_subset::JsonSize>, serde_yaml::Error> {
+    if let Some(size) = yaml_subset::json_size(contents) {
+        return Ok(Some(size));
     }
     use serde::Deserialize as _;
     for doc in serde_yaml::Deserializer::from_str(contents) {
         serde_yaml::Value::deserialize(doc)?;
     }
-    Ok(())
+    Ok(None)
 }
 
 #[cfg(test)]

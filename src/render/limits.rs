@@ -14,14 +14,13 @@
 //!
 //! Measuring an object exactly means a full YAML parse of its file. A file in the plain
 //! subset the templates write has a cheap upper bound on the compact JSON of all its
-//! objects ([`yaml_subset::json_bound`]); when that bound is within the smallest limit,
+//! objects ([`crate::render::yaml_subset::json_bound`]); when that bound is within the smallest limit,
 //! no object of the file can exceed any limit (a ConfigMap's data is part of its JSON),
 //! and the exact measure is skipped; when a lower bound on its largest object is already
 //! beyond the limit, it does not fit `kubectl apply` either. Otherwise every object is measured exactly, so the
 //! answers are the same as without the bound.
 
 use crate::render::file::{is_yaml, RenderedFile};
-use crate::render::yaml_subset;
 use serde::Deserialize as _;
 
 /// Largest total of an object's annotations (the API server's limit).
@@ -103,7 +102,7 @@ pub fn sizes_in(file: &str, contents: &str) -> Vec<ObjectSize> {
 
 /// Whether every object of `file` can be applied with `kubectl apply`.
 pub fn fits_last_applied(file: &RenderedFile) -> bool {
-    match yaml_subset::json_size(&file.contents) {
+    match file.json_size {
         Some(size) if size.at_most <= LAST_APPLIED_BYTES => true,
         Some(size) if size.largest_at_least > LAST_APPLIED_BYTES => false,
         _ => sizes_in(&file.path, &file.contents)
@@ -112,10 +111,11 @@ pub fn fits_last_applied(file: &RenderedFile) -> bool {
     }
 }
 
-/// Whether the JSON bound of `contents` proves that none of its objects exceeds any limit
+/// Whether the JSON bound of `file` proves that none of its objects exceeds any limit
 /// (the smallest is [`LAST_APPLIED_BYTES`]; a ConfigMap's data is at most its JSON).
-fn surely_fits(contents: &str) -> bool {
-    yaml_subset::json_bound(contents).is_some_and(|bound| bound <= LAST_APPLIED_BYTES)
+fn surely_fits(file: &RenderedFile) -> bool {
+    file.json_size
+        .is_some_and(|size| size.at_most <= LAST_APPLIED_BYTES)
 }
 
 /// Every limit the rendered objects exceed, errors first, then in file order.
@@ -123,7 +123,7 @@ pub fn check(files: &[RenderedFile]) -> Vec<Oversize> {
     let mut out = Vec::new();
     let unproven: Vec<&RenderedFile> = files
         .iter()
-        .filter(|f| f.kustomize && is_yaml(&f.path) && !surely_fits(&f.contents))
+        .filter(|f| f.kustomize && is_yaml(&f.path) && !surely_fits(f))
         .collect();
     for o in measured(&unproven) {
         let what = format!("{} `{}` in {}", o.kind, o.name, o.file);
@@ -189,10 +189,12 @@ mod tests {
     use super::*;
 
     fn file(path: &str, contents: String) -> RenderedFile {
+        let json_size = crate::render::file::check_yaml(&contents).expect("parses");
         RenderedFile {
             path: path.into(),
             contents,
             kustomize: true,
+            json_size,
         }
     }
 
