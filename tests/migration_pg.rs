@@ -1912,11 +1912,7 @@ fn a_plain_publisher_role_publishes_on_both_paths_at_first_try() {
     let app = db.role("app");
     let mut listener = Listener::new(&db, "freshplan_events");
     let c = &mut db.client;
-    c.batch_execute(&format!(
-        "CREATE ROLE {app} NOLOGIN IN ROLE scaling_publisher;
-         SET ROLE {app}; SET app.territory = 'DE';"
-    ))
-    .unwrap();
+    become_publisher(c, &app, Some("DE"));
     assert_eq!(
         publish(c, "DE", "lead.status.changed", r#"{"n": 1}"#),
         "notified"
@@ -1962,10 +1958,7 @@ fn another_territory_fails_on_both_paths_with_the_same_sqlstate() {
     let app = db.role("app");
     let mut listener = Listener::new(&db, "freshplan_events");
     let c = &mut db.client;
-    c.batch_execute(&format!(
-        "CREATE ROLE {app} NOLOGIN IN ROLE scaling_publisher; SET ROLE {app};"
-    ))
-    .unwrap();
+    become_publisher(c, &app, None);
     for session in [Some("CH"), None] {
         match session {
             Some(t) => c
@@ -2293,12 +2286,9 @@ fn a_prepared_statement_sees_a_tuned_setting_at_once() {
     migrate_ok(&mut db.client, &default_migration());
     let app = db.role("app");
     let c = &mut db.client;
-    c.batch_execute(&format!(
-        "CREATE ROLE {app} NOLOGIN IN ROLE scaling_publisher;
-         SET ROLE {app}; SET app.territory = 'DE';
-         PREPARE p(text, text, jsonb) AS SELECT publish_event($1, $2, $3);"
-    ))
-    .unwrap();
+    become_publisher(c, &app, Some("DE"));
+    c.batch_execute("PREPARE p(text, text, jsonb) AS SELECT publish_event($1, $2, $3)")
+        .unwrap();
     let execute = |c: &mut Client| -> Result<String, postgres::Error> {
         c.query_one("EXECUTE p('DE', 'lead.status.changed', '{\"n\": 1}')", &[])
             .map(|r| r.get(0))
@@ -2344,10 +2334,7 @@ fn a_call_that_cannot_be_inlined_behaves_the_same() {
     let app = db.role("app");
     let mut listener = Listener::new(&db, "freshplan_events");
     let c = &mut db.client;
-    c.batch_execute(&format!(
-        "CREATE ROLE {app} NOLOGIN IN ROLE scaling_publisher; SET ROLE {app}; SET app.territory = 'DE';"
-    ))
-    .unwrap();
+    become_publisher(c, &app, Some("DE"));
     // A volatile argument used more than once keeps the planner from inlining.
     let volatile =
         "SELECT publish_event('DE', 'lead.status.changed', jsonb_build_object('r', random() < 2))";
@@ -2557,4 +2544,17 @@ fn settings_lists_hold_only_codes_and_types_that_need_no_escaping() {
     .unwrap();
     c.batch_execute("SET app.territory = 'PL'").unwrap();
     assert_eq!(publish(c, "PL", "lead.status.changed", "{}"), "notified");
+}
+
+/// Creates `role` as a member of `scaling_publisher` and acts as it, in territory
+/// `territory` (`app.territory` unset for `None`).
+fn become_publisher(c: &mut Client, role: &str, territory: Option<&str>) {
+    c.batch_execute(&format!(
+        "CREATE ROLE {role} NOLOGIN IN ROLE scaling_publisher; SET ROLE {role};"
+    ))
+    .unwrap();
+    if let Some(t) = territory {
+        c.batch_execute(&format!("SET app.territory = '{t}'"))
+            .unwrap();
+    }
 }
