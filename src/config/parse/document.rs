@@ -65,26 +65,27 @@ impl<T> Parsed<T> {
 
     /// The span of the key (or, for array elements, the table) at the end of `path`.
     pub fn span_of(&self, path: &[Seg]) -> Option<Range<usize>> {
-        let doc = self.doc.as_ref()?;
-        let mut node = Node::Item(doc.as_item());
-        let mut span = None;
-        for seg in path {
-            let (next, key_span) = node.step(seg)?;
-            node = next;
-            span = key_span.or_else(|| next.span());
-        }
-        span
+        self.walk(path, true)
     }
 
     /// The span of the last key of `path`, if the document has it.
     pub fn key_span(&self, path: &[Seg]) -> Option<Range<usize>> {
+        self.walk(path, false)
+    }
+
+    /// Follows `path` and returns the span of its last key; a step without a key (an
+    /// array element) gives its node's span when `node_without_key`, else none.
+    fn walk(&self, path: &[Seg], node_without_key: bool) -> Option<Range<usize>> {
         let doc = self.doc.as_ref()?;
         let mut node = Node::Item(doc.as_item());
         let mut span = None;
         for seg in path {
             let (next, key_span) = node.step(seg)?;
             node = next;
-            span = key_span;
+            span = match key_span {
+                None if node_without_key => next.span(),
+                other => other,
+            };
         }
         span
     }
