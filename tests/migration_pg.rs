@@ -311,6 +311,14 @@ fn db_error(result: Result<impl std::fmt::Debug, postgres::Error>) -> (SqlState,
     (db.code().clone(), db.message().to_string())
 }
 
+/// Asserts that each statement of `sqls` fails for lack of privilege.
+fn assert_denied(c: &mut Client, sqls: &[&str]) {
+    for sql in sqls {
+        let (state, _) = db_error(c.query(*sql, &[]));
+        assert_eq!(state, SqlState::INSUFFICIENT_PRIVILEGE, "{sql}");
+    }
+}
+
 /// What the migration put into the catalog, without OIDs: used to prove a re-run changes nothing.
 fn fingerprint(client: &mut Client) -> Vec<String> {
     let queries = [
@@ -1892,13 +1900,13 @@ fn dead_letters_are_requeued_or_discarded_and_nothing_else_is() {
     // the replayer can neither requeue nor discard
     c.batch_execute("RESET ROLE; SET ROLE scaling_replayer")
         .unwrap();
-    for sql in [
-        "SELECT scaling_requeue_dead_letters('{1}')",
-        "SELECT * FROM scaling_discard_dead_letters('{1}')",
-    ] {
-        let (state, _) = db_error(c.query(sql, &[]));
-        assert_eq!(state, SqlState::INSUFFICIENT_PRIVILEGE, "{sql}");
-    }
+    assert_denied(
+        c,
+        &[
+            "SELECT scaling_requeue_dead_letters('{1}')",
+            "SELECT * FROM scaling_discard_dead_letters('{1}')",
+        ],
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1927,14 +1935,14 @@ fn a_plain_publisher_role_publishes_on_both_paths_at_first_try() {
     let big = format!(r#"{{"blob": "{}"}}"#, "x".repeat(8000));
     assert_eq!(publish(c, "DE", "lead.status.changed", &big), "journaled");
     // the publisher cannot read or change the journal, nor replay
-    for sql in [
-        "SELECT count(*) FROM scaling_event_journal",
-        "UPDATE scaling_event_journal SET attempts = 0",
-        "SELECT replay_pending(10)",
-    ] {
-        let (state, _) = db_error(c.query(sql, &[]));
-        assert_eq!(state, SqlState::INSUFFICIENT_PRIVILEGE, "{sql}");
-    }
+    assert_denied(
+        c,
+        &[
+            "SELECT count(*) FROM scaling_event_journal",
+            "UPDATE scaling_event_journal SET attempts = 0",
+            "SELECT replay_pending(10)",
+        ],
+    );
     c.batch_execute("RESET ROLE").unwrap();
     let got = listener.drain(c);
     assert_eq!(got.len(), 1);
@@ -2013,7 +2021,9 @@ fn the_monitor_reads_the_stats_view_and_nothing_else() {
         ],
         "the monitor sees every territory"
     );
-    for sql in [
+    assert_denied(
+        c,
+        &[
         "UPDATE scaling_event_journal SET published_at = now()",
         "UPDATE scaling_event_journal SET payload = '{}'",
         "DELETE FROM scaling_event_journal",
@@ -2023,10 +2033,8 @@ fn the_monitor_reads_the_stats_view_and_nothing_else() {
         "SELECT publish_event('DE', 'sample.delivered', '{}')",
         "SELECT scaling_purge_published(interval '0')",
         "UPDATE scaling_backpressure_settings SET journal_threshold = 0",
-    ] {
-        let (state, _) = db_error(c.query(sql, &[]));
-        assert_eq!(state, SqlState::INSUFFICIENT_PRIVILEGE, "{sql}");
-    }
+        ],
+    );
     c.batch_execute("RESET ROLE").unwrap();
     assert_eq!(pending(c), 2);
 }
@@ -2055,17 +2063,17 @@ fn public_cannot_execute_any_function_of_the_migration() {
         "CREATE ROLE {nobody} NOLOGIN; SET ROLE {nobody}; SET app.territory = 'DE'"
     ))
     .unwrap();
-    for sql in [
-        "SELECT publish_event('DE', 'sample.delivered', '{}')",
-        "SELECT replay_pending(500)",
-        "SELECT scaling_purge_published(interval '0')",
-        "SELECT scaling_requeue_dead_letters('{1}')",
-        "SELECT * FROM scaling_journal_stats",
-        "SELECT * FROM scaling_backpressure_settings",
-    ] {
-        let (state, _) = db_error(c.query(sql, &[]));
-        assert_eq!(state, SqlState::INSUFFICIENT_PRIVILEGE, "{sql}");
-    }
+    assert_denied(
+        c,
+        &[
+            "SELECT publish_event('DE', 'sample.delivered', '{}')",
+            "SELECT replay_pending(500)",
+            "SELECT scaling_purge_published(interval '0')",
+            "SELECT scaling_requeue_dead_letters('{1}')",
+            "SELECT * FROM scaling_journal_stats",
+            "SELECT * FROM scaling_backpressure_settings",
+        ],
+    );
 }
 
 #[test]
