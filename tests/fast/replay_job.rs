@@ -186,14 +186,20 @@ fn the_retention_cronjob_purges_daily_with_the_configured_horizon_and_its_own_se
     check_retention_cronjob(&custom, &render(&custom).1, "1 day 12 hours");
 }
 
-#[test]
-fn bad_retention_settings_are_errors_at_their_value() {
+/// Where a line inserted after `critical_threshold = 0.95` of the default territories file
+/// stands: `territories.toml:LINE`.
+fn inserted_line() -> String {
     let line = TERRITORIES
         .lines()
         .position(|l| l == "critical_threshold = 0.95")
         .unwrap()
         + 2;
-    let at = &format!("territories.toml:{line}");
+    format!("territories.toml:{line}")
+}
+
+#[test]
+fn bad_retention_settings_are_errors_at_their_value() {
+    let at = &inserted_line();
     let with = |extra: &str| {
         territories_with(
             "critical_threshold = 0.95\n",
@@ -229,13 +235,7 @@ fn bad_retention_settings_are_errors_at_their_value() {
 
 #[test]
 fn bad_replay_settings_and_long_app_names_are_errors() {
-    // The line inserted after `critical_threshold = 0.95`.
-    let line = TERRITORIES
-        .lines()
-        .position(|l| l == "critical_threshold = 0.95")
-        .unwrap()
-        + 2;
-    let at = &format!("territories.toml:{line}");
+    let at = &inserted_line();
     let out = territories_with(
         "critical_threshold = 0.95\n",
         "critical_threshold = 0.95\nreplay_secret = \"Replay_URL\"\n",
